@@ -1,0 +1,265 @@
+// migreplay kernel: per-page bitmaps, saturating dirty-frequency counters and page
+// lists in wasm32 linear memory (AssemblyScript, SIMD, `--runtime stub`).
+//
+// Only plain functions over byte pointers and lengths are exported; the JS bridge
+// (src/kernel/wasm.ts) owns the memory layout and computes every pointer. Layout
+// conventions shared with the bridge:
+//
+//  - A bitmap is an array of u64 words, LSB-first: page p is bit (p & 63) of word
+//    p >> 6. Its byte size (`bytes` below) is a multiple of 16 so whole-bitmap
+//    loops run on v128. Bits ≥ memPages, padding included, are always 0 — every
+//    operation here preserves that, given inputs that respect it.
+//  - Counters are one u8 per page, saturating at 255. The counter area holds
+//    8 × (bitmap bytes) counters — one per bitmap bit, padding included — so
+//    countBitmap and selectAtLeast can work 64 counters per bitmap word; padding
+//    counters stay 0.
+//  - Lists are arrays of u32 page numbers.
+//
+// Callers guarantee in-contract input (pages < memPages, ranges in bounds); nothing
+// is re-checked and nothing traps. Loops count up to lengths instead of comparing
+// against end pointers, so a layout ending exactly at 4 GiB cannot wrap around.
+
+/** Start of free linear memory: the bridge lays out its state from here. */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+// ---------------------------------------------------------------------------
+// Helpers
+
+// @ts-ignore: decorator
+@inline function bitOf(page: u32): u64 {
+  return (<u64>1) << <u64>(page & 63);
+}
+
+// @ts-ignore: decorator
+@inline function wordAddr(bm: usize, page: u32): usize {
+  return bm + (<usize>(page >>> 6) << 3);
+}
+
+// Number of u64 words holding `pages` bits, without overflowing near 2^32.
+// @ts-ignore: decorator
+@inline function wordsFor(pages: u32): u32 {
+  return (pages >>> 6) + u32((pages & 63) != 0);
+}
+
+// The position (0…63) of the k-th set bit of w, 1 ≤ k ≤ popcnt(w).
+// @ts-ignore: decorator
+@inline function selectBit(w: u64, k: u32): u32 {
+  for (let j: u32 = 1; j < k; j++) w &= w - 1;
+  return <u32>ctz(w);
+}
+
+// ---------------------------------------------------------------------------
+// Bits from page lists
+
+/** Set the bits of bitmap `bm` for the `len` pages of the u32 list at `list` (any order). */
+export function setBits(bm: usize, list: usize, len: u32): void {
+  for (let i: u32 = 0; i < len; i++) {
+    const p = load<u32>(list + (<usize>i << 2));
+    const at = wordAddr(bm, p);
+    store<u64>(at, load<u64>(at) | bitOf(p));
+  }
+}
+
+/** Set the bits of `bm` for pages of the ascending list (list, len) absent from the ascending list (ex, exLen). */
+export function setBitsExcept(bm: usize, list: usize, len: u32, ex: usize, exLen: u32): void {
+  let j: u32 = 0;
+  for (let i: u32 = 0; i < len; i++) {
+    const p = load<u32>(list + (<usize>i << 2));
+    // Both lists ascend, so the exclusion cursor only moves forward (a merge).
+    while (j < exLen && load<u32>(ex + (<usize>j << 2)) < p) j++;
+    if (j < exLen && load<u32>(ex + (<usize>j << 2)) == p) continue;
+    const at = wordAddr(bm, p);
+    store<u64>(at, load<u64>(at) | bitOf(p));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Whole-bitmap operations (`bytes` is the padded bitmap size, a multiple of 16)
+
+/** Zero `bytes` bytes at `ptr` (clears a bitmap, the counters, or any other region). */
+export function zero(ptr: usize, bytes: usize): void {
+  memory.fill(ptr, 0, bytes);
+}
+
+/** Set bits 0 … pages−1 of `bm` and clear the rest of its `bytes`. */
+export function fill(bm: usize, pages: u32, bytes: usize): void {
+  const full = <usize>(pages >>> 6) << 3;
+  memory.fill(bm, 0xff, full);
+  let done = full;
+  const tail = pages & 63;
+  if (tail) {
+    store<u64>(bm + full, ((<u64>1) << <u64>tail) - 1);
+    done += 8;
+  }
+  memory.fill(bm + done, 0, bytes - done);
+}
+
+/** dst = src over `bytes` bytes. */
+export function copy(dst: usize, src: usize, bytes: usize): void {
+  memory.copy(dst, src, bytes);
+}
+
+/** dst = a | b over `bytes` bytes. */
+export function or(dst: usize, a: usize, b: usize, bytes: usize): void {
+  for (let i: usize = 0; i < bytes; i += 16) {
+    v128.store(dst + i, v128.or(v128.load(a + i), v128.load(b + i)));
+  }
+}
+
+/** dst = a & b over `bytes` bytes. */
+export function and(dst: usize, a: usize, b: usize, bytes: usize): void {
+  for (let i: usize = 0; i < bytes; i += 16) {
+    v128.store(dst + i, v128.and(v128.load(a + i), v128.load(b + i)));
+  }
+}
+
+/** dst = a & ~b over `bytes` bytes. */
+export function andNot(dst: usize, a: usize, b: usize, bytes: usize): void {
+  for (let i: usize = 0; i < bytes; i += 16) {
+    v128.store(dst + i, v128.andnot(v128.load(a + i), v128.load(b + i)));
+  }
+}
+
+/** Number of set bits in the `bytes` bytes at `bm`. */
+export function popcount(bm: usize, bytes: usize): u32 {
+  // Scalar 64-bit popcnt (one instruction on x64/arm64) beats i8x16.popcnt,
+  // which most engines lower to a shuffle-table sequence.
+  let n: u64 = 0;
+  for (let i: usize = 0; i < bytes; i += 16) {
+    n += popcnt(load<u64>(bm + i)) + popcnt(load<u64>(bm + i, 8));
+  }
+  return <u32>n;
+}
+
+/** Number of set bits of a & b within pages [from, to). */
+export function popcountAndRange(a: usize, b: usize, from: u32, to: u32): u32 {
+  if (from >= to) return 0;
+  const first = from >>> 6;
+  const last = (to - 1) >>> 6;
+  const headMask = ~(<u64>0) << <u64>(from & 63);
+  const tailMask = ~(<u64>0) >>> <u64>(63 - ((to - 1) & 63));
+  if (first == last) {
+    const at = <usize>first << 3;
+    return <u32>popcnt(load<u64>(a + at) & load<u64>(b + at) & headMask & tailMask);
+  }
+  let at = <usize>first << 3;
+  let n: u64 = popcnt(load<u64>(a + at) & load<u64>(b + at) & headMask);
+  for (let w = first + 1; w < last; w++) {
+    at = <usize>w << 3;
+    n += popcnt(load<u64>(a + at) & load<u64>(b + at));
+  }
+  at = <usize>last << 3;
+  n += popcnt(load<u64>(a + at) & load<u64>(b + at) & tailMask);
+  return <u32>n;
+}
+
+/** 1 if page's bit is set in `bm`, else 0. */
+export function testBit(bm: usize, page: u32): bool {
+  return (load<u64>(wordAddr(bm, page)) & bitOf(page)) != 0;
+}
+
+/** Scan a & ~b upward from page `from`; return the page after the k-th set bit (k ≥ 1), or `pages` if there are fewer. */
+export function advanceAndNot(a: usize, b: usize, from: u32, k: u32, pages: u32): u32 {
+  if (from >= pages) return pages;
+  const words = wordsFor(pages);
+  let w = from >>> 6;
+  let at = <usize>w << 3;
+  let bits = load<u64>(a + at) & ~load<u64>(b + at) & (~(<u64>0) << <u64>(from & 63));
+  while (true) {
+    const c = <u32>popcnt(bits);
+    if (c >= k) return (w << 6) + selectBit(bits, k) + 1;
+    k -= c;
+    if (++w >= words) return pages;
+    at = <usize>w << 3;
+    bits = load<u64>(a + at) & ~load<u64>(b + at);
+  }
+  return pages; // unreachable; keeps the compiler's flow analysis happy
+}
+
+/** Write the set bits of `bm` within pages [from, to), ascending, to the u32 list at `out`; return how many. */
+export function collect(bm: usize, from: u32, to: u32, out: usize): u32 {
+  if (from >= to) return 0;
+  const first = from >>> 6;
+  const last = (to - 1) >>> 6;
+  const tailMask = ~(<u64>0) >>> <u64>(63 - ((to - 1) & 63));
+  let n: u32 = 0;
+  let bits = load<u64>(bm + (<usize>first << 3)) & (~(<u64>0) << <u64>(from & 63));
+  for (let w = first; ; ) {
+    if (w == last) bits &= tailMask;
+    const base = w << 6;
+    while (bits) {
+      store<u32>(out + (<usize>n << 2), base + <u32>ctz(bits));
+      bits &= bits - 1;
+      n++;
+    }
+    if (w == last) break;
+    w++;
+    bits = load<u64>(bm + (<usize>w << 3));
+  }
+  return n;
+}
+
+// ---------------------------------------------------------------------------
+// Saturating counters (`ctr` points at the counter of page 0)
+
+/** Add 1, saturating at 255, to the counter of each of the `len` pages of the u32 list at `list`. */
+export function countPages(ctr: usize, list: usize, len: u32): void {
+  for (let i: u32 = 0; i < len; i++) {
+    const at = ctr + <usize>load<u32>(list + (<usize>i << 2));
+    const c = load<u8>(at);
+    store<u8>(at, c + u8(c != 255));
+  }
+}
+
+/** Add 1 (saturating) to the counter of each page set in bitmap `bm` of `bytes` bytes. */
+export function countBitmap(ctr: usize, bm: usize, bytes: usize): void {
+  const one = i8x16.splat(1);
+  // Bit i of each byte lane: after spreading a 16-bit chunk of the word over 16
+  // lanes (low byte to lanes 0–7, high byte to lanes 8–15), lane l keeps bit l & 7.
+  const sel = i8x16(1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128);
+  for (let i: usize = 0; i < bytes; i += 8) {
+    let bits = load<u64>(bm + i);
+    if (!bits) continue;
+    const c = ctr + (i << 3); // 64 counters per word
+    if (popcnt(bits) <= 4) {
+      // Sparse word: bump the few counters one by one.
+      do {
+        const at = c + <usize>ctz(bits);
+        const v = load<u8>(at);
+        store<u8>(at, v + u8(v != 255));
+        bits &= bits - 1;
+      } while (bits);
+      continue;
+    }
+    // Dense word: 4 × 16 counters with saturating byte adds of 0/1.
+    const w = i64x2.splat(bits);
+    const s0 = i8x16.shuffle(w, w, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+    const s1 = i8x16.shuffle(w, w, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+    const s2 = i8x16.shuffle(w, w, 4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5);
+    const s3 = i8x16.shuffle(w, w, 6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7);
+    v128.store(c, i8x16.add_sat_u(v128.load(c), i8x16.min_u(v128.and(s0, sel), one)));
+    v128.store(c, i8x16.add_sat_u(v128.load(c, 16), i8x16.min_u(v128.and(s1, sel), one)), 16);
+    v128.store(c, i8x16.add_sat_u(v128.load(c, 32), i8x16.min_u(v128.and(s2, sel), one)), 32);
+    v128.store(c, i8x16.add_sat_u(v128.load(c, 48), i8x16.min_u(v128.and(s3, sel), one)), 48);
+  }
+}
+
+/** The counter of one page. */
+export function counter(ctr: usize, page: u32): u32 {
+  return load<u8>(ctr + <usize>page);
+}
+
+/** Set bitmap `dst` (of `bytes` bytes) to the pages whose counter is ≥ threshold (1 … 255). */
+export function selectAtLeast(ctr: usize, threshold: u32, dst: usize, bytes: usize): void {
+  const t = i8x16.splat(<i8>threshold);
+  for (let i: usize = 0; i < bytes; i += 8) {
+    const c = ctr + (i << 3); // 64 counters per word
+    const m0 = <u64>(<u32>i8x16.bitmask(i8x16.ge_u(v128.load(c), t)));
+    const m1 = <u64>(<u32>i8x16.bitmask(i8x16.ge_u(v128.load(c, 16), t)));
+    const m2 = <u64>(<u32>i8x16.bitmask(i8x16.ge_u(v128.load(c, 32), t)));
+    const m3 = <u64>(<u32>i8x16.bitmask(i8x16.ge_u(v128.load(c, 48), t)));
+    store<u64>(dst + i, m0 | (m1 << 16) | (m2 << 32) | (m3 << 48));
+  }
+}

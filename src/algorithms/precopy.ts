@@ -1,0 +1,27 @@
+// precopy — textbook pre-copy, as seed 001 (§6, "Repeated copy stage") states Xen's
+// defaults: stop after 29 iterations or when the pages changed in the previous
+// round come to less than 256 KB; then stop-and-copy sends them.
+import { runPrecopy, sendDirtied } from '../engine/precopy.js';
+import type { Algorithm } from './types.js';
+
+export const precopy: Algorithm = {
+  id: 'precopy',
+  source: 'seed 001_034f8958045d5007.txt §6 (pre-copy with Xen\'s default stop rule)',
+  summary: 'textbook pre-copy: ≤ max-iters live rounds, stop once a round dirtied < stop-bytes',
+  params: [
+    { name: 'max-iters', kind: 'int', default: 29, min: 1, doc: 'live rounds at most, the full copy included' },
+    { name: 'stop-bytes', kind: 'size', default: 256 * 1024, doc: 'stop when a round dirtied fewer bytes than this' },
+  ],
+  run(e, p) {
+    const maxIters = p.maxIters as number;
+    const stopBytes = p.stopBytes as number;
+    return runPrecopy(e, 'precopy', p, {
+      afterRound(_, round) {
+        if (round.pagesDirtied * e.pageSize < stopBytes) return { stop: 'dirty-below-stop-bytes' };
+        if (round.index + 1 >= maxIters) return { stop: 'max-iterations' };
+        sendDirtied(e);
+        return {};
+      },
+    });
+  },
+};

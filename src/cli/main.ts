@@ -1,0 +1,67 @@
+// The command line: yargs commands, one file each; every error becomes one line on
+// stderr and an exit status (2 bad input or usage, 1 failed run).
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { EXIT_BAD_INPUT, EXIT_RUN_FAILED, MigreplayError } from '../errors.js';
+import { abortAllOutputs } from '../io/files.js';
+import { VERSION } from '../version.js';
+import { convertCommand } from './convert.js';
+import { inspectCommand } from './inspect.js';
+import { replayCommand } from './replay.js';
+
+function report(e: unknown, debug: boolean): number {
+  abortAllOutputs();
+  if (e instanceof MigreplayError) {
+    process.stderr.write(`migreplay: ${e.message}\n`);
+    if (debug) process.stderr.write(`${e.stack}\n`);
+    return e.exitCode;
+  }
+  const message = e instanceof Error ? e.message.split('\n')[0] : String(e);
+  process.stderr.write(`migreplay: internal error: ${message} (run again with --debug for the stack)\n`);
+  if (debug && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+  return EXIT_RUN_FAILED;
+}
+
+/** Run the CLI with these arguments; resolves to the exit status. */
+export async function main(args: string[]): Promise<number> {
+  const debug = args.includes('--debug');
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      abortAllOutputs();
+      process.stderr.write(`migreplay: interrupted (${signal}); no output was left half-written\n`);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
+  }
+  let usageError: string | undefined;
+  const cli = yargs(args)
+    .scriptName('migreplay')
+    .version(VERSION)
+    .command(replayCommand)
+    .command(inspectCommand)
+    .command(convertCommand)
+    .option('debug', { type: 'boolean', describe: 'show the stack of internal errors', global: true })
+    .demandCommand(1, 'name a command (replay, inspect, convert)')
+    .strict()
+    .recommendCommands()
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      usageError = msg;
+    })
+    .help();
+  try {
+    await cli.parseAsync();
+  } catch (e) {
+    return report(e, debug);
+  }
+  if (usageError !== undefined) {
+    process.stderr.write(`migreplay: ${usageError.split('\n')[0]} (see migreplay --help)\n`);
+    return EXIT_BAD_INPUT;
+  }
+  return 0;
+}
+
+/** Entry point used by bin/migreplay.js. */
+export async function run(): Promise<void> {
+  process.exitCode = await main(hideBin(process.argv));
+}

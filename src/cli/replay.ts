@@ -1,0 +1,114 @@
+// migreplay replay <trace> — replay a trace against one or more algorithms.
+import type { Argv } from 'yargs';
+import { algorithms, findAlgorithm } from '../algorithms/index.js';
+import { paramKey, type Algorithm } from '../algorithms/types.js';
+import { fail } from '../errors.js';
+import { replay } from '../engine/replay.js';
+import type { LinkParams, ReplayResult } from '../engine/types.js';
+import { writeFileAtomic } from '../io/files.js';
+import { resultsArrow, resultsCsv, resultsDocument, type ResultsDocument } from '../output/results.js';
+import { formatRate, parseDuration, parseRate } from '../units.js';
+import { formatTable, loadTrace, pickKernel, sig } from './common.js';
+
+/** Algorithms named by --algo: a comma list of ids, or 'all'. */
+export function pickAlgorithms(spec: string): Algorithm[] {
+  if (spec.trim() === 'all') return [...algorithms];
+  const picked: Algorithm[] = [];
+  for (const id of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const a = findAlgorithm(id);
+    if (!a) fail('unknown-algorithm', `--algo: unknown algorithm '${id}' (known: ${algorithms.map((x) => x.id).join(', ')}, all)`);
+    if (!picked.includes(a)) picked.push(a);
+  }
+  if (picked.length === 0) fail('usage', '--algo: no algorithm named');
+  return picked;
+}
+
+/** Every algorithm parameter as a command-line option (no yargs default: each algorithm has its own). */
+export function addAlgorithmOptions<T>(y: Argv<T>): Argv<T> {
+  const seen = new Map<string, string[]>();
+  for (const a of algorithms) {
+    for (const p of a.params) {
+      const list = seen.get(p.name) ?? [];
+      list.push(`${a.id} ${p.default}`);
+      seen.set(p.name, list);
+    }
+  }
+  for (const a of algorithms) {
+    for (const p of a.params) {
+      if (!seen.has(p.name)) continue;
+      y = y.option(p.name, { type: 'string', group: 'Algorithm parameters:', describe: `${p.doc} [default: ${seen.get(p.name)!.join(', ')}]` });
+      seen.delete(p.name);
+    }
+  }
+  return y;
+}
+
+/** The link options every replaying command takes. */
+export function addLinkOptions<T>(y: Argv<T>) {
+  return y
+    .option('bandwidth', { type: 'string', default: '1Gbit', describe: 'link bandwidth (100Mbit, 1Gbit, 10GB/s, or bytes/s)' })
+    .option('start', { type: 'string', default: '0s', describe: 'trace time at which the migration starts' })
+    .option('resume-ms', { type: 'string', default: '0', describe: 'time to resume the guest at the destination, added to downtime (ms)' })
+    .option('kernel', { choices: ['wasm', 'js'] as const, default: 'wasm' as const, describe: 'kernel: the WebAssembly one or the TypeScript reference' });
+}
+
+/** The link from parsed options. */
+export function linkFrom(argv: { bandwidth: string; start: string; resumeMs?: string; 'resume-ms'?: string }): LinkParams {
+  const resume = Number(argv['resume-ms'] ?? argv.resumeMs ?? 0);
+  if (!Number.isFinite(resume) || resume < 0) fail('bad-unit', `--resume-ms: '${argv['resume-ms']}' is not a number of milliseconds ≥ 0`);
+  return { bandwidthBytesPerS: parseRate('--bandwidth', argv.bandwidth), startS: parseDuration('--start', argv.start), resumeMs: resume };
+}
+
+/** The algorithm-parameter values given on the command line; each must belong to a picked algorithm. */
+export function givenParams(argv: Record<string, unknown>, picked: readonly Algorithm[]): Record<string, string> {
+  const given: Record<string, string> = {};
+  for (const a of algorithms) for (const p of a.params) {
+    const v = argv[p.name];
+    if (v === undefined || given[paramKey(p.name)] !== undefined) continue;
+    if (!picked.some((x) => x.params.some((q) => q.name === p.name))) {
+      const owners = algorithms.filter((x) => x.params.some((q) => q.name === p.name)).map((x) => x.id);
+      fail('usage', `--${p.name} applies to ${owners.join(', ')}, none of which --algo selects`);
+    }
+    given[paramKey(p.name)] = String(v);
+  }
+  return given;
+}
+
+function humanTable(doc: ResultsDocument): string {
+  const head = `${doc.trace.path}: ${doc.trace.memPages} pages × ${doc.trace.pageSize} B, ${doc.trace.epochs} epochs, ${sig(doc.trace.durationS)} s; link ${formatRate(doc.link.bandwidthBytesPerS)}\n\n`;
+  const rows = doc.results.map((r: ReplayResult) => [
+    r.algorithm, r.pagesSent, sig(r.bytesSent / 2 ** 20), sig(r.totalTimeS), sig(r.downtimeMs), r.iterations, sig(r.overheadRatio), r.stopReason + (r.wrapped ? ' (wrapped)' : ''),
+  ]);
+  return head + formatTable(['algorithm', 'pages sent', 'MiB sent', 'total s', 'downtime ms', 'iters', 'R_d', 'stop reason'], rows);
+}
+
+/** Write results to --out by extension: .json, .csv or .arrow. */
+export function writeResults(file: string, doc: ResultsDocument): void {
+  if (file.endsWith('.json')) writeFileAtomic(file, JSON.stringify(doc, null, 2) + '\n');
+  else if (file.endsWith('.csv')) writeFileAtomic(file, resultsCsv(doc));
+  else if (file.endsWith('.arrow')) writeFileAtomic(file, resultsArrow(doc));
+  else fail('usage', `--out: '${file}' must end in .json, .csv or .arrow`);
+}
+
+export const replayCommand = {
+  command: 'replay <trace>',
+  describe: 'replay a trace against migration algorithms',
+  builder: (y: Argv) =>
+    addAlgorithmOptions(
+      addLinkOptions(y.positional('trace', { type: 'string', demandOption: true, describe: 'trace file (Arrow IPC)' }))
+        .option('algo', { type: 'string', default: 'all', describe: `algorithm ids, comma-separated, or all (${algorithms.map((a) => a.id).join(', ')})` })
+        .option('json', { type: 'boolean', default: false, describe: 'print one JSON document instead of a table' })
+        .option('out', { type: 'string', describe: 'also write the results to FILE (.json, .csv, .arrow)' }),
+    ),
+  handler(argv: any) {
+    const picked = pickAlgorithms(argv.algo);
+    const link = linkFrom(argv);
+    const params = givenParams(argv, picked);
+    const kernel = pickKernel(argv.kernel);
+    const trace = loadTrace(argv.trace);
+    const results = picked.map((a) => replay(trace, a, kernel, link, params));
+    const doc = resultsDocument(trace, { bandwidthBytesPerS: link.bandwidthBytesPerS, startS: link.startS, resumeMs: link.resumeMs }, results);
+    if (argv.out) writeResults(argv.out, doc);
+    process.stdout.write(argv.json ? JSON.stringify(doc, null, 2) + '\n' : humanTable(doc));
+  },
+};

@@ -1,0 +1,119 @@
+// Walks a trace's epochs in time order, forever: when the trace runs out it wraps to
+// its start, one period (duration_us) later. Each record batch is staged once into
+// the kernel's list area, so an epoch reaches the kernel as (offset, length).
+import type { Kernel } from '../kernel/types.js';
+import type { EpochBatch } from '../trace/schema.js';
+import type { Trace } from '../trace/read.js';
+
+/** The list-area entries a cursor needs to stage any batch of the trace. */
+export function stageCapacity(trace: Trace): number {
+  const lists = 1 + (trace.summary.hasComm ? 1 : 0) + (trace.summary.hasImmp ? 1 : 0);
+  return Math.max(1, trace.summary.maxBatchPages * lists);
+}
+
+/** The epoch a cursor stands on, staged in the kernel's list area. */
+export interface StagedEpoch {
+  /** Start of the epoch on the unwrapped time line, µs of trace time. */
+  timeUs: number;
+  /** Length of the epoch, µs. */
+  lengthUs: number;
+  /** Epochs visited before this one since the cursor began (wraps included). */
+  ordinal: number;
+  pagesOff: number;
+  pagesLen: number;
+  commOff: number;
+  commLen: number;
+  immpOff: number;
+  immpLen: number;
+}
+
+/** A forward-only cursor over a trace's epochs, wrapping at its end. */
+export class EpochCursor implements StagedEpoch {
+  timeUs = 0;
+  lengthUs = 0;
+  ordinal = -1;
+  pagesOff = 0;
+  pagesLen = 0;
+  commOff = 0;
+  commLen = 0;
+  immpOff = 0;
+  immpLen = 0;
+  /** Times the cursor has wrapped to the start of the trace. */
+  pass = 0;
+  /** Unwrapped time of the next epoch not yet visited. */
+  nextUs = 0;
+
+  private batches!: Iterator<EpochBatch>;
+  private batch: EpochBatch | undefined;
+  private index = 0;
+  private staged = false;
+  private readonly periodUs: number;
+  private commBase = 0;
+  private immpBase = 0;
+
+  constructor(
+    private readonly trace: Trace,
+    private readonly kernel: Kernel,
+    private readonly stageBase: number,
+    startUs: number,
+  ) {
+    this.periodUs = trace.summary.durationUs;
+    this.batches = trace.batches()[Symbol.iterator]();
+    this.loadNext();
+    while (this.nextUs < startUs) this.step();
+  }
+
+  // Move to the next batch that has epochs (wrapping), and stage its lists.
+  private loadNext(): void {
+    for (;;) {
+      const r = this.batches.next();
+      if (r.done) {
+        this.pass++;
+        this.batches = this.trace.batches()[Symbol.iterator]();
+        continue;
+      }
+      if (r.value.length === 0) continue;
+      this.batch = r.value;
+      this.staged = false;
+      this.index = 0;
+      this.nextUs = r.value.tUs[0]! + this.pass * this.periodUs;
+      return;
+    }
+  }
+
+  // Staged only when its first epoch is visited: the previous epoch's lists stay valid until then.
+  private stage(b: EpochBatch): void {
+    const lists = this.kernel.lists(0);
+    lists.set(b.pages, this.stageBase);
+    this.commBase = this.stageBase + b.pages.length;
+    if (b.comm) lists.set(b.comm, this.commBase);
+    this.immpBase = this.commBase + (b.comm?.length ?? 0);
+    if (b.immp) lists.set(b.immp, this.immpBase);
+    this.staged = true;
+  }
+
+  /** Stand on the next epoch (this object then describes it). */
+  step(): StagedEpoch {
+    const b = this.batch!;
+    if (!this.staged) this.stage(b);
+    const i = this.index;
+    const offset = this.pass * this.periodUs;
+    this.timeUs = b.tUs[i]! + offset;
+    this.ordinal++;
+    this.pagesOff = this.stageBase + b.offsets[i]!;
+    this.pagesLen = b.offsets[i + 1]! - b.offsets[i]!;
+    if (b.commOffsets) {
+      this.commOff = this.commBase + b.commOffsets[i]!;
+      this.commLen = b.commOffsets[i + 1]! - b.commOffsets[i]!;
+    }
+    if (b.immpOffsets) {
+      this.immpOff = this.immpBase + b.immpOffsets[i]!;
+      this.immpLen = b.immpOffsets[i + 1]! - b.immpOffsets[i]!;
+    }
+    this.index++;
+    if (this.index < b.length) this.nextUs = b.tUs[this.index]! + offset;
+    else this.loadNext();
+    this.lengthUs = this.nextUs - this.timeUs;
+    return this;
+  }
+}

@@ -1,0 +1,142 @@
+// The replay clock and round bookkeeping shared by every algorithm. Migration time
+// runs in µs from 0; trace time runs from --start at `rate` trace-µs per migration-µs
+// (1 unless the guest is slowed). An epoch's writes land when trace time passes its
+// t_us (--within-epoch start): a span [a, b) of trace time sees epochs a ≤ t_us < b.
+import type { Bitmap, Kernel } from '../kernel/types.js';
+import type { Trace } from '../trace/read.js';
+import { EpochCursor, stageCapacity, type StagedEpoch } from './cursor.js';
+import type { LinkParams, ReplayResult, RoundRecord } from './types.js';
+
+/** Bitmaps every replay has; algorithms may ask for more (handles from FIRST_FREE_BITMAP on). */
+export const SEND: Bitmap = 0; // pages the current live round sends
+export const DIRTY: Bitmap = 1; // pages dirtied since the current round began (the dirty log)
+export const DEFER: Bitmap = 2; // pages held back for the stop-and-copy round
+export const TMP: Bitmap = 3; // scratch
+/** The first bitmap handle an algorithm may use for itself. */
+export const FIRST_FREE_BITMAP = 4;
+
+/** List-area entries each algorithm may use as scratch, after the staging area. */
+export const SCRATCH_LISTS = 1 << 16;
+
+/** What an algorithm asks of the engine at set-up. */
+export interface EngineNeeds {
+  /** Bitmaps beyond the engine's four. */
+  extraBitmaps?: number;
+}
+
+/** One replay in progress: kernel state, clock, trace cursor and the round table. */
+export class Engine {
+  readonly memPages: number;
+  readonly pageSize: number;
+  readonly bandwidth: number;
+  readonly kernel: Kernel;
+  /** Migration time, µs. */
+  now = 0;
+  /** Unwrapped trace time, µs. */
+  traceUs: number;
+  /** Trace µs that pass per migration µs (1 = the guest runs at full speed). */
+  rate = 1;
+  /** Pages sent so far. */
+  pagesSent = 0;
+  readonly rounds: RoundRecord[] = [];
+  /** Where scratch page lists may go in the kernel's list area. */
+  readonly scratchOffset: number;
+  /** What happens to each epoch as trace time passes it; by default its pages dirty DIRTY. */
+  onEpoch: (epoch: StagedEpoch) => void;
+
+  private roundStart = 0;
+  private readonly cursor: EpochCursor;
+  private readonly startUs: number;
+
+  constructor(readonly trace: Trace, kernel: Kernel, readonly link: LinkParams, needs: EngineNeeds = {}) {
+    this.kernel = kernel;
+    this.memPages = trace.meta.memPages;
+    this.pageSize = trace.meta.pageSize;
+    this.bandwidth = link.bandwidthBytesPerS;
+    kernel.init(this.memPages, FIRST_FREE_BITMAP + (needs.extraBitmaps ?? 0));
+    const stage = stageCapacity(trace);
+    this.scratchOffset = stage;
+    kernel.lists(stage + SCRATCH_LISTS);
+    this.startUs = link.startS * 1e6;
+    this.traceUs = this.startUs;
+    this.cursor = new EpochCursor(trace, kernel, 0, this.startUs);
+    this.onEpoch = (e) => kernel.setBits(DIRTY, e.pagesOff, e.pagesLen);
+  }
+
+  /** µs to send n pages over the link. */
+  transferUs(pages: number): number {
+    return (pages * this.pageSize * 1e6) / this.bandwidth;
+  }
+
+  /** Let migration time run to `untilUs` with the guest running, applying every epoch trace time passes. */
+  runTo(untilUs: number): void {
+    if (untilUs > this.now) {
+      this.traceUs += (untilUs - this.now) * this.rate;
+      this.now = untilUs;
+    }
+    const cursor = this.cursor;
+    while (cursor.nextUs < this.traceUs) this.onEpoch(cursor.step());
+  }
+
+  /** Send n pages with the guest running. */
+  send(pages: number): void {
+    this.pagesSent += pages;
+    this.runTo(this.now + this.transferUs(pages));
+  }
+
+  /** Start a live round: the dirty log is cleaned (DIRTY cleared). */
+  beginRound(): void {
+    this.runTo(this.now);
+    this.kernel.clear(DIRTY);
+    this.roundStart = this.now;
+  }
+
+  /** Close a live round and add it to the table. */
+  endRound(sent: number, skipped: number, deferred: number): RoundRecord {
+    this.runTo(this.now);
+    const round: RoundRecord = {
+      index: this.rounds.length,
+      startS: this.roundStart / 1e6,
+      durationS: (this.now - this.roundStart) / 1e6,
+      pagesDirtied: this.kernel.popcount(DIRTY),
+      pagesSent: sent,
+      pagesSkipped: skipped,
+      pagesDeferred: deferred,
+      final: false,
+    };
+    this.rounds.push(round);
+    return round;
+  }
+
+  /** Whether the replay has used trace time beyond the end of the trace. */
+  get wrapped(): boolean {
+    return this.traceUs > this.trace.summary.durationUs;
+  }
+
+  /** Pause the guest and send `pages` pages; returns the finished result. */
+  stopAndCopy(algorithm: string, params: Record<string, number | string | boolean>, pages: number, stopReason: string): ReplayResult {
+    const wrapped = this.wrapped;
+    const start = this.now;
+    const transfer = this.transferUs(pages);
+    this.pagesSent += pages;
+    this.now += transfer; // guest paused: trace time stands still
+    this.rounds.push({
+      index: this.rounds.length, startS: start / 1e6, durationS: transfer / 1e6,
+      pagesDirtied: 0, pagesSent: pages, pagesSkipped: 0, pagesDeferred: 0, final: true,
+    });
+    const downtimeMs = transfer / 1e3 + this.link.resumeMs;
+    return {
+      algorithm,
+      params: { ...params, bandwidthBytesPerS: this.bandwidth, startS: this.link.startS, resumeMs: this.link.resumeMs },
+      pagesSent: this.pagesSent,
+      bytesSent: this.pagesSent * this.pageSize,
+      totalTimeS: (this.now + this.link.resumeMs * 1e3) / 1e6,
+      downtimeMs,
+      iterations: this.rounds.length - 1,
+      overheadRatio: this.pagesSent / this.memPages,
+      stopReason,
+      wrapped,
+      rounds: this.rounds,
+    };
+  }
+}

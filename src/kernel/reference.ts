@@ -1,0 +1,205 @@
+// The pure-TypeScript kernel: the readable reference that the wasm kernel is
+// differentially tested against, and the baseline of bench/kernel.mjs.
+//
+// Bitmaps are Uint32Array words, LSB-first (page p is bit p & 31 of word p >> 5);
+// bits ≥ memPages stay 0. Counters are a Uint8Array saturating at COUNTER_MAX.
+
+import { checkCapacity, checkInitArgs, grownCapacity } from './common.js';
+import { COUNTER_MAX, type Bitmap, type Kernel } from './types.js';
+
+/** Number of set bits of a 32-bit word (SWAR). */
+function popcount32(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  x = (x + (x >>> 4)) & 0x0f0f0f0f;
+  return Math.imul(x, 0x01010101) >>> 24;
+}
+
+/** Index (0…31) of the lowest set bit of a non-zero word. */
+function lowestBit(x: number): number {
+  return 31 - Math.clz32(x & -x);
+}
+
+/** Mask of bits lo … 31 of a word (lo in 0…31). */
+function maskFrom(lo: number): number {
+  return (0xffffffff << lo) >>> 0;
+}
+
+/** Mask of bits 0 … hi of a word (hi in 0…31). */
+function maskTo(hi: number): number {
+  return 0xffffffff >>> (31 - hi);
+}
+
+/** A kernel in plain TypeScript, identical in results to the wasm kernel. */
+export function createReferenceKernel(): Kernel {
+  let memPages = 0;
+  let nWords = 0;
+  let maps: Uint32Array[] = [];
+  let counters = new Uint8Array(0);
+  let list = new Uint32Array(0);
+
+  const kernel: Kernel = {
+    name: 'js',
+
+    init(pages: number, bitmaps: number): void {
+      checkInitArgs(pages, bitmaps);
+      memPages = pages;
+      nWords = Math.ceil(pages / 32);
+      maps = Array.from({ length: bitmaps }, () => new Uint32Array(nWords));
+      counters = new Uint8Array(pages);
+      list = new Uint32Array(0);
+    },
+
+    lists(capacity: number): Uint32Array {
+      checkCapacity(capacity);
+      if (capacity > list.length) {
+        const grown = new Uint32Array(grownCapacity(list.length, capacity));
+        grown.set(list);
+        list = grown;
+      }
+      return list;
+    },
+
+    setBits(bm: Bitmap, off: number, len: number): void {
+      const words = maps[bm];
+      for (let i = off; i < off + len; i++) {
+        const p = list[i];
+        words[p >>> 5] |= 1 << (p & 31);
+      }
+    },
+
+    setBitsExcept(bm: Bitmap, off: number, len: number, exOff: number, exLen: number): void {
+      const words = maps[bm];
+      const exEnd = exOff + exLen;
+      let j = exOff;
+      for (let i = off; i < off + len; i++) {
+        const p = list[i];
+        // Both lists ascend: a merge, the exclusion cursor only moves forward.
+        while (j < exEnd && list[j] < p) j++;
+        if (j < exEnd && list[j] === p) continue;
+        words[p >>> 5] |= 1 << (p & 31);
+      }
+    },
+
+    clear(bm: Bitmap): void {
+      maps[bm].fill(0);
+    },
+
+    fill(bm: Bitmap): void {
+      const words = maps[bm];
+      words.fill(0xffffffff);
+      if (memPages & 31) words[nWords - 1] = maskTo((memPages & 31) - 1);
+    },
+
+    copy(dst: Bitmap, src: Bitmap): void {
+      if (dst !== src) maps[dst].set(maps[src]);
+    },
+
+    or(dst: Bitmap, a: Bitmap, b: Bitmap): void {
+      const d = maps[dst], x = maps[a], y = maps[b];
+      for (let i = 0; i < nWords; i++) d[i] = x[i] | y[i];
+    },
+
+    and(dst: Bitmap, a: Bitmap, b: Bitmap): void {
+      const d = maps[dst], x = maps[a], y = maps[b];
+      for (let i = 0; i < nWords; i++) d[i] = x[i] & y[i];
+    },
+
+    andNot(dst: Bitmap, a: Bitmap, b: Bitmap): void {
+      const d = maps[dst], x = maps[a], y = maps[b];
+      for (let i = 0; i < nWords; i++) d[i] = x[i] & ~y[i];
+    },
+
+    popcount(bm: Bitmap): number {
+      const words = maps[bm];
+      let n = 0;
+      for (let i = 0; i < nWords; i++) n += popcount32(words[i]);
+      return n;
+    },
+
+    popcountAndRange(a: Bitmap, b: Bitmap, from: number, to: number): number {
+      if (from >= to) return 0;
+      const x = maps[a], y = maps[b];
+      const first = from >>> 5, last = (to - 1) >>> 5;
+      const head = maskFrom(from & 31), tail = maskTo((to - 1) & 31);
+      if (first === last) return popcount32(x[first] & y[first] & head & tail);
+      let n = popcount32(x[first] & y[first] & head);
+      for (let i = first + 1; i < last; i++) n += popcount32(x[i] & y[i]);
+      return n + popcount32(x[last] & y[last] & tail);
+    },
+
+    testBit(bm: Bitmap, page: number): boolean {
+      return (maps[bm][page >>> 5] & (1 << (page & 31))) !== 0;
+    },
+
+    advanceAndNot(a: Bitmap, b: Bitmap, from: number, k: number): number {
+      if (from >= memPages) return memPages;
+      const x = maps[a], y = maps[b];
+      let i = from >>> 5;
+      let bits = (x[i] & ~y[i] & maskFrom(from & 31)) >>> 0;
+      for (;;) {
+        const c = popcount32(bits);
+        if (c >= k) {
+          for (let j = 1; j < k; j++) bits &= bits - 1; // drop the k−1 lowest bits
+          return i * 32 + lowestBit(bits) + 1;
+        }
+        k -= c;
+        if (++i >= nWords) return memPages;
+        bits = (x[i] & ~y[i]) >>> 0;
+      }
+    },
+
+    collect(bm: Bitmap, from: number, to: number, off: number): number {
+      if (from >= to) return 0;
+      const words = maps[bm];
+      const first = from >>> 5, last = (to - 1) >>> 5;
+      let n = 0;
+      for (let i = first; i <= last; i++) {
+        let bits = words[i];
+        if (i === first) bits &= maskFrom(from & 31);
+        if (i === last) bits &= maskTo((to - 1) & 31);
+        while (bits !== 0) {
+          list[off + n++] = i * 32 + lowestBit(bits);
+          bits &= bits - 1;
+        }
+      }
+      return n;
+    },
+
+    countPages(off: number, len: number): void {
+      for (let i = off; i < off + len; i++) {
+        const p = list[i];
+        if (counters[p] < COUNTER_MAX) counters[p]++;
+      }
+    },
+
+    countBitmap(bm: Bitmap): void {
+      const words = maps[bm];
+      for (let i = 0; i < nWords; i++) {
+        let bits = words[i];
+        while (bits !== 0) {
+          const p = i * 32 + lowestBit(bits);
+          if (counters[p] < COUNTER_MAX) counters[p]++;
+          bits &= bits - 1;
+        }
+      }
+    },
+
+    clearCounters(): void {
+      counters.fill(0);
+    },
+
+    counter(page: number): number {
+      return counters[page];
+    },
+
+    selectAtLeast(threshold: number, dst: Bitmap): void {
+      const words = maps[dst];
+      words.fill(0);
+      for (let p = 0; p < memPages; p++) {
+        if (counters[p] >= threshold) words[p >>> 5] |= 1 << (p & 31);
+      }
+    },
+  };
+  return kernel;
+}

@@ -1,0 +1,65 @@
+// The kernel interface shared by the AssemblyScript kernel (src/kernel/wasm.ts over
+// assembly/) and the TypeScript reference (src/kernel/reference.ts). Both must give
+// identical results on every input; test/kernel.equivalence.test.ts checks it.
+//
+// State is allocated once per replay by init() and reused: `bitmaps` bitmaps of
+// memPages bits each (bits ≥ memPages are always 0), one array of memPages saturating
+// 8-bit dirty-frequency counters, and a "list area" of u32 page numbers that callers
+// fill in place (kernel.lists()) and then refer to by (offset, length) — page lists
+// are never copied through per-call glue. Callers validate input: every page in a
+// list passed to the kernel is < memPages, ranges are in bounds, offsets fit the
+// list area. The kernels do not re-check (the wasm one runs with noAssert).
+
+/** A bitmap handle: 0 … bitmaps−1 as given to init(). */
+export type Bitmap = number;
+
+/** The largest counter value; counters saturate here. */
+export const COUNTER_MAX = 255;
+
+/** Operations over per-page bitmaps, counters and page lists. */
+export interface Kernel {
+  /** 'wasm' or 'js'. */
+  readonly name: 'wasm' | 'js';
+  /** Size the state for a guest of memPages pages with `bitmaps` bitmaps; all bits and counters start at 0. Invalidates views from lists(). */
+  init(memPages: number, bitmaps: number): void;
+  /** A view of the list area with room for at least `capacity` u32 entries (grows it if needed, keeping its contents). Invalidates earlier views. */
+  lists(capacity: number): Uint32Array;
+
+  /** Set the bits of bm for pages lists[off … off+len). */
+  setBits(bm: Bitmap, off: number, len: number): void;
+  /** Set the bits of bm for the pages of lists[off … off+len) that are not in the ascending list lists[exOff … exOff+exLen); both lists ascending. */
+  setBitsExcept(bm: Bitmap, off: number, len: number, exOff: number, exLen: number): void;
+  /** Clear every bit of bm. */
+  clear(bm: Bitmap): void;
+  /** Set bits 0 … memPages−1 of bm. */
+  fill(bm: Bitmap): void;
+  /** dst = src. */
+  copy(dst: Bitmap, src: Bitmap): void;
+  /** dst = a | b. */
+  or(dst: Bitmap, a: Bitmap, b: Bitmap): void;
+  /** dst = a & b. */
+  and(dst: Bitmap, a: Bitmap, b: Bitmap): void;
+  /** dst = a & ~b. */
+  andNot(dst: Bitmap, a: Bitmap, b: Bitmap): void;
+  /** Number of set bits in bm. */
+  popcount(bm: Bitmap): number;
+  /** Number of set bits of a & b within pages [from, to). */
+  popcountAndRange(a: Bitmap, b: Bitmap, from: number, to: number): number;
+  /** Whether page's bit is set in bm. */
+  testBit(bm: Bitmap, page: number): boolean;
+  /** Scan a & ~b from page `from` upward; return the page just after the k-th set bit found, or memPages if fewer than k (k ≥ 1). */
+  advanceAndNot(a: Bitmap, b: Bitmap, from: number, k: number): number;
+  /** Write the set bits of bm within pages [from, to), ascending, to lists[off …]; return how many were written. */
+  collect(bm: Bitmap, from: number, to: number, off: number): number;
+
+  /** Add 1 (saturating at COUNTER_MAX) to the counter of each page in lists[off … off+len). */
+  countPages(off: number, len: number): void;
+  /** Add 1 (saturating) to the counter of each page whose bit is set in bm. */
+  countBitmap(bm: Bitmap): void;
+  /** Reset every counter to 0. */
+  clearCounters(): void;
+  /** The counter of one page. */
+  counter(page: number): number;
+  /** dst = { pages whose counter ≥ threshold } (threshold ≥ 1). */
+  selectAtLeast(threshold: number, dst: Bitmap): void;
+}
