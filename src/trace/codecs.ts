@@ -7,15 +7,20 @@ import lz4 from 'lz4js';
 
 let registered = false;
 
+// Decoders may return views at any offset; Arrow needs 8-byte alignment for Int64 data.
+function aligned(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset % 8 === 0 ? bytes : bytes.slice();
+}
+
 /** Register the decoders (and the LZ4 encoder) with apache-arrow; idempotent. */
 export function registerCodecs(): void {
   if (registered) return;
   registered = true;
   compressionRegistry.set(CompressionType.LZ4_FRAME, {
     encode: (data) => lz4.compress(data),
-    decode: (data) => lz4.decompress(data),
+    decode: (data) => aligned(lz4.decompress(data)),
   });
-  compressionRegistry.set(CompressionType.ZSTD, { decode: (data) => zstdDecompress(data) });
+  compressionRegistry.set(CompressionType.ZSTD, { decode: (data) => aligned(zstdDecompress(data)) });
 }
 
 /** Load the ZSTD encoder (async wasm init) so traces can be written ZSTD-compressed. */
@@ -25,6 +30,6 @@ export async function enableZstdEncoder(level = 9): Promise<void> {
   await zstd.init();
   compressionRegistry.set(CompressionType.ZSTD, {
     encode: (data) => zstd.compress(data, level),
-    decode: (data) => zstdDecompress(data),
+    decode: (data) => aligned(zstdDecompress(data)),
   });
 }
