@@ -1,7 +1,7 @@
 // precopy — textbook pre-copy, as seed 001 (§6, "Repeated copy stage") states Xen's
 // defaults: stop after 29 iterations or when the pages changed in the previous
 // round come to less than 256 KB; then stop-and-copy sends them.
-import { runPrecopy, sendDirtied } from '../engine/precopy.js';
+import { runPrecopy, sendDirtied, stopRule } from '../engine/precopy.js';
 import type { Algorithm } from './types.js';
 
 export const precopy: Algorithm = {
@@ -17,10 +17,9 @@ export const precopy: Algorithm = {
     const stopBytes = p.stopBytes as number;
     return runPrecopy(e, 'precopy', p, {
       afterRound(_, round) {
-        if (round.pagesDirtied * e.pageSize < stopBytes) return { stop: 'dirty-below-stop-bytes' };
-        if (round.index + 1 >= maxIters) return { stop: 'max-iterations' };
         sendDirtied(e);
-        return {};
+        const stop = stopRule(e, round, maxIters, stopBytes);
+        return stop ? { stop } : {};
       },
     });
   },

@@ -1,6 +1,6 @@
 // The replay clock and round bookkeeping shared by every algorithm. Migration time
-// runs in µs from 0; trace time runs from --start at `rate` trace-µs per migration-µs
-// (1 unless the guest is slowed). An epoch's writes land when trace time passes its
+// runs in µs from 0; each trace clock runs from --start at `rate` trace-µs per
+// migration-µs (1 unless the guest, or one process in it, is slowed). An epoch's writes land when trace time passes its
 // t_us (--within-epoch start): a span [a, b) of trace time sees epochs a ≤ t_us < b.
 import type { Bitmap, Kernel } from '../kernel/types.js';
 import type { Trace } from '../trace/read.js';
@@ -22,6 +22,35 @@ export const SCRATCH_LISTS = 1 << 16;
 export interface EngineNeeds {
   /** Bitmaps beyond the engine's four. */
   extraBitmaps?: number;
+  /** Trace clocks (default 1): each walks the trace on its own time line, e.g. a slowed process. */
+  clocks?: number;
+}
+
+/** One walk over the trace: its own trace time, speed and effect of each epoch. */
+export class TraceClock {
+  /** Unwrapped trace time, µs. */
+  traceUs: number;
+  /** Trace µs that pass per migration µs (1 = full speed). */
+  rate = 1;
+  /** What happens to each epoch as this clock passes it; by default its pages dirty DIRTY. */
+  onEpoch: (epoch: StagedEpoch) => void;
+
+  constructor(readonly cursor: EpochCursor, startUs: number, kernel: Kernel) {
+    this.traceUs = startUs;
+    this.onEpoch = (e) => kernel.setBits(DIRTY, e.pagesOff, e.pagesLen);
+  }
+
+  /** Let `dtUs` of migration time pass, applying each epoch whose start trace time passes (an epoch may change the rate). */
+  advance(dtUs: number): void {
+    const cursor = this.cursor;
+    let remaining = dtUs;
+    while (cursor.nextUs < this.traceUs + remaining * this.rate) {
+      remaining -= (cursor.nextUs - this.traceUs) / this.rate;
+      this.traceUs = cursor.nextUs;
+      this.onEpoch(cursor.step());
+    }
+    this.traceUs += remaining * this.rate;
+  }
 }
 
 /** One replay in progress: kernel state, clock, trace cursor and the round table. */
@@ -32,21 +61,15 @@ export class Engine {
   readonly kernel: Kernel;
   /** Migration time, µs. */
   now = 0;
-  /** Unwrapped trace time, µs. */
-  traceUs: number;
-  /** Trace µs that pass per migration µs (1 = the guest runs at full speed). */
-  rate = 1;
+  /** The trace clocks; clocks[0] is the guest's, the others belong to algorithms that ask for them. */
+  readonly clocks: TraceClock[] = [];
   /** Pages sent so far. */
   pagesSent = 0;
   readonly rounds: RoundRecord[] = [];
   /** Where scratch page lists may go in the kernel's list area. */
   readonly scratchOffset: number;
-  /** What happens to each epoch as trace time passes it; by default its pages dirty DIRTY. */
-  onEpoch: (epoch: StagedEpoch) => void;
 
   private roundStart = 0;
-  private readonly cursor: EpochCursor;
-  private readonly startUs: number;
 
   constructor(readonly trace: Trace, kernel: Kernel, readonly link: LinkParams, needs: EngineNeeds = {}) {
     this.kernel = kernel;
@@ -55,12 +78,16 @@ export class Engine {
     this.bandwidth = link.bandwidthBytesPerS;
     kernel.init(this.memPages, FIRST_FREE_BITMAP + (needs.extraBitmaps ?? 0));
     const stage = stageCapacity(trace);
-    this.scratchOffset = stage;
-    kernel.lists(stage + SCRATCH_LISTS);
-    this.startUs = link.startS * 1e6;
-    this.traceUs = this.startUs;
-    this.cursor = new EpochCursor(trace, kernel, 0, this.startUs);
-    this.onEpoch = (e) => kernel.setBits(DIRTY, e.pagesOff, e.pagesLen);
+    const clocks = needs.clocks ?? 1;
+    this.scratchOffset = stage * clocks;
+    kernel.lists(this.scratchOffset + SCRATCH_LISTS);
+    const startUs = link.startS * 1e6;
+    for (let c = 0; c < clocks; c++) this.clocks.push(new TraceClock(new EpochCursor(trace, kernel, c * stage, startUs), startUs, kernel));
+  }
+
+  /** The guest's clock. */
+  get clock(): TraceClock {
+    return this.clocks[0]!;
   }
 
   /** µs to send n pages over the link. */
@@ -70,12 +97,9 @@ export class Engine {
 
   /** Let migration time run to `untilUs` with the guest running, applying every epoch trace time passes. */
   runTo(untilUs: number): void {
-    if (untilUs > this.now) {
-      this.traceUs += (untilUs - this.now) * this.rate;
-      this.now = untilUs;
-    }
-    const cursor = this.cursor;
-    while (cursor.nextUs < this.traceUs) this.onEpoch(cursor.step());
+    const dt = untilUs > this.now ? untilUs - this.now : 0;
+    if (dt > 0) this.now = untilUs;
+    for (const clock of this.clocks) clock.advance(dt);
   }
 
   /** Send n pages with the guest running. */
@@ -110,7 +134,7 @@ export class Engine {
 
   /** Whether the replay has used trace time beyond the end of the trace. */
   get wrapped(): boolean {
-    return this.traceUs > this.trace.summary.durationUs;
+    return this.clocks.some((c) => c.traceUs > this.trace.summary.durationUs);
   }
 
   /** Pause the guest and send `pages` pages; returns the finished result. */

@@ -1,6 +1,7 @@
 // The pre-copy round loop every pre-copy algorithm shares: round 0 sends every page,
 // each later live round sends what the policy put in SEND, and when the policy names
 // a stop reason the guest is paused and the rest (DIRTY ∪ DEFER by default) is sent.
+import type { Bitmap } from '../kernel/types.js';
 import { DEFER, DIRTY, SEND, TMP, type Engine } from './engine.js';
 import type { ReplayResult, RoundRecord } from './types.js';
 
@@ -54,4 +55,21 @@ export function runPrecopy(e: Engine, algorithm: string, params: Record<string, 
     }
     deferred = decision.deferred ?? 0;
   }
+}
+
+/** Hold back the dirtied pages that are in `hot` for the final round: DEFER |= DIRTY ∩ hot, SEND = DIRTY ∖ DEFER; returns how many were due but held. */
+export function deferHot(e: Engine, hot: Bitmap): number {
+  const k = e.kernel;
+  k.and(TMP, DIRTY, hot);
+  k.or(DEFER, DEFER, TMP);
+  k.andNot(SEND, DIRTY, DEFER);
+  k.and(TMP, DIRTY, DEFER);
+  return k.popcount(TMP);
+}
+
+/** The pre-copy stop rule of seed 001 over what the next round would send: fewer than stopBytes, or maxIters live rounds done. */
+export function stopRule(e: Engine, round: RoundRecord, maxIters: number, stopBytes: number): string | undefined {
+  if (e.kernel.popcount(SEND) * e.pageSize < stopBytes) return 'dirty-below-stop-bytes';
+  if (round.index + 1 >= maxIters) return 'max-iterations';
+  return undefined;
 }

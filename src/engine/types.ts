@@ -34,6 +34,12 @@ export interface ReplayResult {
   /** Whether the migration ran past the end of the trace and wrapped to its start. */
   wrapped: boolean;
   rounds: RoundRecord[];
+  /** vcpu-limit: how many times slower the limited process ran during the live phase. */
+  workloadSlowdown?: number;
+  /** vcpu-limit: how far behind (s) the limited process fell during the live phase. */
+  workloadDelayS?: number;
+  /** vcpu-limit: whether the trace's immp_pages were used (false: every write was slowed). */
+  immpColumn?: boolean;
 }
 
 /** The link and clock every algorithm shares. */
