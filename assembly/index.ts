@@ -139,7 +139,7 @@ export function popcountAndRange(a: usize, b: usize, from: u32, to: u32): u32 {
   const first = from >>> 6;
   const last = (to - 1) >>> 6;
   const headMask = ~(<u64>0) << <u64>(from & 63);
-  const tailMask = ~(<u64>0) >>> <u64>(63 - ((to - 2) & 63));
+  const tailMask = ~(<u64>0) >>> <u64>(63 - ((to - 1) & 63));
   if (first == last) {
     const at = <usize>first << 3;
     return <u32>popcnt(load<u64>(a + at) & load<u64>(b + at) & headMask & tailMask);
@@ -183,7 +183,7 @@ export function collect(bm: usize, from: u32, to: u32, out: usize): u32 {
   if (from >= to) return 0;
   const first = from >>> 6;
   const last = (to - 1) >>> 6;
-  const tailMask = ~(<u64>0) >>> <u64>(63 - ((to - 2) & 63));
+  const tailMask = ~(<u64>0) >>> <u64>(63 - ((to - 1) & 63));
   let n: u32 = 0;
   let bits = load<u64>(bm + (<usize>first << 3)) & (~(<u64>0) << <u64>(from & 63));
   for (let w = first; ; ) {
