@@ -14,6 +14,12 @@
 //    countBitmap and selectAtLeast can work 64 counters per bitmap word; padding
 //    counters stay 0.
 //  - Lists are arrays of u32 page numbers.
+//  - setBitsExcept borrows a scratch bitmap from the bridge, zero between calls.
+//
+// On little-endian wasm, bit p of the u64 word p >> 6 is bit p & 7 of byte p >> 3,
+// so per-page updates may use byte accesses. That matters for ascending lists:
+// successive pages mostly hit different bytes instead of the word just stored,
+// which avoids a store-to-load forwarding stall per page.
 //
 // Callers guarantee in-contract input (pages < memPages, ranges in bounds); nothing
 // is re-checked and nothing traps. Loops count up to lengths instead of comparing
@@ -53,26 +59,28 @@ export function heapBase(): usize {
 // ---------------------------------------------------------------------------
 // Bits from page lists
 
-/** Set the bits of bitmap `bm` for the `len` pages of the u32 list at `list` (any order). */
-export function setBits(bm: usize, list: usize, len: u32): void {
-  for (let i: u32 = 0; i < len; i++) {
-    const p = load<u32>(list + (<usize>i << 2));
-    const at = wordAddr(bm, p);
-    store<u64>(at, load<u64>(at) | bitOf(p));
-  }
+// @ts-ignore: decorator
+@inline function setByteBit(bm: usize, page: u32): void {
+  const at = bm + <usize>(page >>> 3);
+  store<u8>(at, load<u8>(at) | (<u8>1 << <u8>(page & 7)));
 }
 
-/** Set the bits of `bm` for pages of the ascending list (list, len) absent from the ascending list (ex, exLen). */
-export function setBitsExcept(bm: usize, list: usize, len: u32, ex: usize, exLen: u32): void {
-  let j: u32 = 0;
+/** Set the bits of bitmap `bm` for the `len` pages of the u32 list at `list` (any order). */
+export function setBits(bm: usize, list: usize, len: u32): void {
+  for (let i: u32 = 0; i < len; i++) setByteBit(bm, load<u32>(list + (<usize>i << 2)));
+}
+
+/** Set the bits of `bm` for the `len` pages at `list` absent from the `exLen` pages at `ex`, using the all-zero bitmap `scratch` (left all zero). */
+export function setBitsExcept(bm: usize, list: usize, len: u32, ex: usize, exLen: u32, scratch: usize): void {
+  // Mark the exclusions, mask them out, unmark them. Unlike a merge of the two
+  // (ascending) lists there is no data-dependent branch, which makes it ~3× faster.
+  for (let j: u32 = 0; j < exLen; j++) setByteBit(scratch, load<u32>(ex + (<usize>j << 2)));
   for (let i: u32 = 0; i < len; i++) {
     const p = load<u32>(list + (<usize>i << 2));
-    // Both lists ascend, so the exclusion cursor only moves forward (a merge).
-    while (j < exLen && load<u32>(ex + (<usize>j << 2)) < p) j++;
-    if (j < exLen && load<u32>(ex + (<usize>j << 2)) == p) continue;
-    const at = wordAddr(bm, p);
-    store<u64>(at, load<u64>(at) | bitOf(p));
+    const at = <usize>(p >>> 3);
+    store<u8>(bm + at, load<u8>(bm + at) | ((<u8>1 << <u8>(p & 7)) & ~load<u8>(scratch + at)));
   }
+  for (let j: u32 = 0; j < exLen; j++) store<u8>(scratch + <usize>(load<u32>(ex + (<usize>j << 2)) >>> 3), 0);
 }
 
 // ---------------------------------------------------------------------------
@@ -101,36 +109,63 @@ export function copy(dst: usize, src: usize, bytes: usize): void {
   memory.copy(dst, src, bytes);
 }
 
+// The binary operations and popcount are unrolled to 64 bytes per iteration
+// (≈1.5× faster on V8, which does not unroll), with a 16-byte tail loop.
+
 /** dst = a | b over `bytes` bytes. */
 export function or(dst: usize, a: usize, b: usize, bytes: usize): void {
-  for (let i: usize = 0; i < bytes; i += 16) {
+  const body = bytes & ~63;
+  let i: usize = 0;
+  for (; i < body; i += 64) {
     v128.store(dst + i, v128.or(v128.load(a + i), v128.load(b + i)));
+    v128.store(dst + i, v128.or(v128.load(a + i, 16), v128.load(b + i, 16)), 16);
+    v128.store(dst + i, v128.or(v128.load(a + i, 32), v128.load(b + i, 32)), 32);
+    v128.store(dst + i, v128.or(v128.load(a + i, 48), v128.load(b + i, 48)), 48);
   }
+  for (; i < bytes; i += 16) v128.store(dst + i, v128.or(v128.load(a + i), v128.load(b + i)));
 }
 
 /** dst = a & b over `bytes` bytes. */
 export function and(dst: usize, a: usize, b: usize, bytes: usize): void {
-  for (let i: usize = 0; i < bytes; i += 16) {
+  const body = bytes & ~63;
+  let i: usize = 0;
+  for (; i < body; i += 64) {
     v128.store(dst + i, v128.and(v128.load(a + i), v128.load(b + i)));
+    v128.store(dst + i, v128.and(v128.load(a + i, 16), v128.load(b + i, 16)), 16);
+    v128.store(dst + i, v128.and(v128.load(a + i, 32), v128.load(b + i, 32)), 32);
+    v128.store(dst + i, v128.and(v128.load(a + i, 48), v128.load(b + i, 48)), 48);
   }
+  for (; i < bytes; i += 16) v128.store(dst + i, v128.and(v128.load(a + i), v128.load(b + i)));
 }
 
 /** dst = a & ~b over `bytes` bytes. */
 export function andNot(dst: usize, a: usize, b: usize, bytes: usize): void {
-  for (let i: usize = 0; i < bytes; i += 16) {
+  const body = bytes & ~63;
+  let i: usize = 0;
+  for (; i < body; i += 64) {
     v128.store(dst + i, v128.andnot(v128.load(a + i), v128.load(b + i)));
+    v128.store(dst + i, v128.andnot(v128.load(a + i, 16), v128.load(b + i, 16)), 16);
+    v128.store(dst + i, v128.andnot(v128.load(a + i, 32), v128.load(b + i, 32)), 32);
+    v128.store(dst + i, v128.andnot(v128.load(a + i, 48), v128.load(b + i, 48)), 48);
   }
+  for (; i < bytes; i += 16) v128.store(dst + i, v128.andnot(v128.load(a + i), v128.load(b + i)));
 }
 
 /** Number of set bits in the `bytes` bytes at `bm`. */
 export function popcount(bm: usize, bytes: usize): u32 {
-  // Scalar 64-bit popcnt (one instruction on x64/arm64) beats i8x16.popcnt,
-  // which most engines lower to a shuffle-table sequence.
-  let n: u64 = 0;
-  for (let i: usize = 0; i < bytes; i += 16) {
-    n += popcnt(load<u64>(bm + i)) + popcnt(load<u64>(bm + i, 8));
+  // Scalar 64-bit popcnt (one instruction on x64/arm64) beats i8x16.popcnt, which
+  // engines lower to a shuffle-table sequence; independent sums keep it pipelined.
+  const body = bytes & ~63;
+  let n0: u64 = 0, n1: u64 = 0, n2: u64 = 0, n3: u64 = 0;
+  let i: usize = 0;
+  for (; i < body; i += 64) {
+    n0 += popcnt(load<u64>(bm + i)) + popcnt(load<u64>(bm + i, 8));
+    n1 += popcnt(load<u64>(bm + i, 16)) + popcnt(load<u64>(bm + i, 24));
+    n2 += popcnt(load<u64>(bm + i, 32)) + popcnt(load<u64>(bm + i, 40));
+    n3 += popcnt(load<u64>(bm + i, 48)) + popcnt(load<u64>(bm + i, 56));
   }
-  return <u32>n;
+  for (; i < bytes; i += 16) n0 += popcnt(load<u64>(bm + i)) + popcnt(load<u64>(bm + i, 8));
+  return <u32>(n0 + n1 + n2 + n3);
 }
 
 /** Number of set bits of a & b within pages [from, to). */
@@ -145,14 +180,56 @@ export function popcountAndRange(a: usize, b: usize, from: u32, to: u32): u32 {
     return <u32>popcnt(load<u64>(a + at) & load<u64>(b + at) & headMask & tailMask);
   }
   let at = <usize>first << 3;
-  let n: u64 = popcnt(load<u64>(a + at) & load<u64>(b + at) & headMask);
-  for (let w = first + 1; w < last; w++) {
-    at = <usize>w << 3;
-    n += popcnt(load<u64>(a + at) & load<u64>(b + at));
+  let n0: u64 = popcnt(load<u64>(a + at) & load<u64>(b + at) & headMask);
+  let n1: u64 = 0;
+  // Whole words strictly between first and last, two at a time.
+  at += 8;
+  const end = <usize>last << 3;
+  for (; at + 16 <= end; at += 16) {
+    n0 += popcnt(load<u64>(a + at) & load<u64>(b + at));
+    n1 += popcnt(load<u64>(a + at, 8) & load<u64>(b + at, 8));
   }
-  at = <usize>last << 3;
-  n += popcnt(load<u64>(a + at) & load<u64>(b + at) & tailMask);
-  return <u32>n;
+  if (at < end) n0 += popcnt(load<u64>(a + at) & load<u64>(b + at));
+  n1 += popcnt(load<u64>(a + end) & load<u64>(b + end) & tailMask);
+  return <u32>(n0 + n1);
+}
+
+// Set (value true) or clear the bits of pages [from, to) in `bm`.
+// @ts-ignore: decorator
+@inline function writeRange(bm: usize, from: u32, to: u32, value: bool): void {
+  if (from >= to) return;
+  const first = from >>> 6;
+  const last = (to - 1) >>> 6;
+  const headMask = ~(<u64>0) << <u64>(from & 63);
+  const tailMask = ~(<u64>0) >>> <u64>(63 - ((to - 1) & 63));
+  const fill: u64 = value ? ~(<u64>0) : 0;
+  for (let w = first; w <= last; w++) {
+    let mask = ~(<u64>0);
+    if (w == first) mask &= headMask;
+    if (w == last) mask &= tailMask;
+    const at = bm + (<usize>w << 3);
+    store<u64>(at, (load<u64>(at) & ~mask) | (fill & mask));
+  }
+}
+
+/** Set the bits of pages [from, to) in `bm`. */
+export function setRange(bm: usize, from: u32, to: u32): void {
+  writeRange(bm, from, to, true);
+}
+
+/** Clear the bits of pages [from, to) in `bm`. */
+export function clearRange(bm: usize, from: u32, to: u32): void {
+  writeRange(bm, from, to, false);
+}
+
+/** How many of the `len` pages at `list` have their bit clear in `bm`. */
+export function countMissing(bm: usize, list: usize, len: u32): u32 {
+  let n: u32 = 0;
+  for (let i: u32 = 0; i < len; i++) {
+    const p = load<u32>(list + (<usize>i << 2));
+    n += u32((load<u64>(wordAddr(bm, p)) & bitOf(p)) == 0);
+  }
+  return n;
 }
 
 /** 1 if page's bit is set in `bm`, else 0. */
@@ -172,6 +249,20 @@ export function advanceAndNot(a: usize, b: usize, from: u32, k: u32, pages: u32)
     if (c >= k) return (w << 6) + selectBit(bits, k) + 1;
     k -= c;
     if (++w >= words) return pages;
+    // Skip 4 words at a time while the k-th bit lies beyond them.
+    while (w + 4 <= words) {
+      at = <usize>w << 3;
+      const c4 = <u32>(
+        popcnt(load<u64>(a + at) & ~load<u64>(b + at)) +
+        popcnt(load<u64>(a + at, 8) & ~load<u64>(b + at, 8)) +
+        popcnt(load<u64>(a + at, 16) & ~load<u64>(b + at, 16)) +
+        popcnt(load<u64>(a + at, 24) & ~load<u64>(b + at, 24))
+      );
+      if (c4 >= k) break;
+      k -= c4;
+      w += 4;
+    }
+    if (w >= words) return pages;
     at = <usize>w << 3;
     bits = load<u64>(a + at) & ~load<u64>(b + at);
   }

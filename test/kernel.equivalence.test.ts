@@ -45,6 +45,8 @@ type Op =
   | { t: 'or' | 'and' | 'andNot'; dst: number; a: number; b: number }
   | { t: 'popcountAndRange'; a: number; b: number; from: number; to: number }
   | { t: 'testBit'; bm: number; page: number }
+  | { t: 'setRange' | 'clearRange'; bm: number; from: number; to: number }
+  | { t: 'countMissing'; bm: number; list: ListSpec; off: number }
   | { t: 'advanceAndNot'; a: number; b: number; from: number; k: number }
   | { t: 'collect'; bm: number; from: number; to: number; off: number }
   | { t: 'countPages'; pages: number[]; off: number; times: number }
@@ -134,6 +136,13 @@ function opsFor(n: number): fc.Arbitrary<Op[]> {
     },
     fc.record({ t: fc.constant('testBit' as const), bm, page }),
     {
+      arbitrary: fc.record({ t: fc.constantFrom('setRange' as const, 'clearRange' as const), bm, r: range }).map(
+        ({ t, bm: b, r }) => ({ t, bm: b, from: r[0], to: r[1] }),
+      ),
+      weight: 3,
+    },
+    { arbitrary: fc.record({ t: fc.constant('countMissing' as const), bm, list, off }), weight: 2 },
+    {
       arbitrary: fc.record({
         t: fc.constant('advanceAndNot' as const),
         a: bm,
@@ -217,6 +226,15 @@ function run(k: Kernel, n: number, op: Op): unknown {
       return k.andNot(op.dst, op.a, op.b);
     case 'popcountAndRange':
       return k.popcountAndRange(op.a, op.b, op.from, op.to);
+    case 'setRange':
+      return k.setRange(op.bm, op.from, op.to);
+    case 'clearRange':
+      return k.clearRange(op.bm, op.from, op.to);
+    case 'countMissing': {
+      const l = makeList(n, op.list);
+      put(k, op.off, l);
+      return k.countMissing(op.bm, op.off, l.length);
+    }
     case 'testBit':
       return k.testBit(op.bm, op.page);
     case 'advanceAndNot':
@@ -294,6 +312,12 @@ function model(m: Model, op: Op): unknown {
     }
     case 'testBit':
       return m.bits[op.bm][op.page] === 1;
+    case 'setRange':
+    case 'clearRange':
+      for (let p = op.from; p < op.to; p++) m.bits[op.bm][p] = op.t === 'setRange' ? 1 : 0;
+      return;
+    case 'countMissing':
+      return makeList(n, op.list).filter((p) => !m.bits[op.bm][p]).length;
     case 'advanceAndNot': {
       let seen = 0;
       for (let p = op.from; p < n; p++) {
@@ -383,7 +407,7 @@ describe('wasm and js kernels are equivalent', () => {
           for (const k of kernels) same(snapshot(k, n), want, `${k.name} final state`);
         },
       ),
-      { numRuns: 250 },
+      { numRuns: 1000 },
     );
   });
 

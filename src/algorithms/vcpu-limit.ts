@@ -37,7 +37,7 @@ export const vcpuLimit: Algorithm = {
         return stop ? { stop } : {};
       },
     });
-    const liveS = result.totalTimeS - result.downtimeMs / 1e3;
+    const liveS = result.totalTimeS - (result.downtimeMs ?? 0) / 1e3;
     return { ...result, workloadSlowdown: 1 / share, workloadDelayS: liveS * (1 - share), immpColumn: e.trace.summary.hasImmp };
   },
 };

@@ -77,7 +77,7 @@ export function givenParams(argv: Record<string, unknown>, picked: readonly Algo
 function humanTable(doc: ResultsDocument): string {
   const head = `${doc.trace.path}: ${doc.trace.memPages} pages × ${doc.trace.pageSize} B, ${doc.trace.epochs} epochs, ${sig(doc.trace.durationS)} s; link ${formatRate(doc.link.bandwidthBytesPerS)}\n\n`;
   const rows = doc.results.map((r: ReplayResult) => [
-    r.algorithm, r.pagesSent, sig(r.bytesSent / 2 ** 20), sig(r.totalTimeS), sig(r.downtimeMs), r.iterations, sig(r.overheadRatio), r.stopReason + (r.wrapped ? ' (wrapped)' : ''),
+    r.algorithm, r.pagesSent, sig(r.bytesSent / 2 ** 20), sig(r.totalTimeS), r.downtimeMs === null ? "never" : sig(r.downtimeMs), r.iterations, sig(r.overheadRatio), r.stopReason + (r.wrapped ? ' (wrapped)' : ''),
   ]);
   return head + formatTable(['algorithm', 'pages sent', 'MiB sent', 'total s', 'downtime ms', 'iters', 'R_d', 'stop reason'], rows);
 }

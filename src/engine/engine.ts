@@ -127,6 +127,7 @@ export class Engine {
       pagesSkipped: skipped,
       pagesDeferred: deferred,
       final: false,
+      phase: 'precopy',
     };
     this.rounds.push(round);
     return round;
@@ -146,17 +147,28 @@ export class Engine {
     this.now += transfer; // guest paused: trace time stands still
     this.rounds.push({
       index: this.rounds.length, startS: start / 1e6, durationS: transfer / 1e6,
-      pagesDirtied: 0, pagesSent: pages, pagesSkipped: 0, pagesDeferred: 0, final: true,
+      pagesDirtied: 0, pagesSent: pages, pagesSkipped: 0, pagesDeferred: 0, final: true, phase: 'stop-copy',
     });
-    const downtimeMs = transfer / 1e3 + this.link.resumeMs;
+    this.now += this.link.resumeMs * 1e3;
+    return this.result(algorithm, params, stopReason, transfer / 1e3 + this.link.resumeMs, wrapped);
+  }
+
+  /** Pause the guest for `us` µs: migration time passes, trace time does not. */
+  pause(us: number): void {
+    this.now += us;
+  }
+
+  /** The result as things stand: downtimeMs null means the migration never switched over. */
+  result(algorithm: string, params: Record<string, number | string | boolean>, stopReason: string, downtimeMs: number | null, wrapped = this.wrapped): ReplayResult {
     return {
       algorithm,
       params: { ...params, bandwidthBytesPerS: this.bandwidth, startS: this.link.startS, resumeMs: this.link.resumeMs },
       pagesSent: this.pagesSent,
       bytesSent: this.pagesSent * this.pageSize,
-      totalTimeS: (this.now + this.link.resumeMs * 1e3) / 1e6,
+      totalTimeS: this.now / 1e6,
       downtimeMs,
-      iterations: this.rounds.length - 1,
+      converged: downtimeMs !== null,
+      iterations: this.rounds.filter((r) => r.phase === 'precopy').length,
       overheadRatio: this.pagesSent / this.memPages,
       stopReason,
       wrapped,

@@ -20,6 +20,8 @@ export interface PrecopyPolicy {
   afterRound(e: Engine, round: RoundRecord): RoundDecision;
   /** Pages the stop-and-copy round sends; default |DIRTY ∪ DEFER|. */
   finalPages?(e: Engine): number;
+  /** Replace stop-and-copy (hybrid switches to post-copy here). */
+  switchover?(e: Engine, stopReason: string): ReplayResult;
 }
 
 /** Send every page of SEND in one go. */
@@ -45,6 +47,7 @@ export function runPrecopy(e: Engine, algorithm: string, params: Record<string, 
     const round = e.endRound(sent, skipped, deferred);
     const decision = policy.afterRound(e, round);
     if (decision.stop !== undefined) {
+      if (policy.switchover) return policy.switchover(e, decision.stop);
       let final: number;
       if (policy.finalPages) final = policy.finalPages(e);
       else {

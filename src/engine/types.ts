@@ -13,7 +13,10 @@ export interface RoundRecord {
   pagesSkipped: number;
   /** Pages held back for the final round by the algorithm's rule (hot pages). */
   pagesDeferred: number;
+  /** The stop-and-copy round: the guest is paused (exactly one per completed migration). */
   final: boolean;
+  /** 'precopy' (guest running, pre-copy), 'stop-copy' (guest paused), 'postcopy' (guest running at the destination). */
+  phase: 'precopy' | 'stop-copy' | 'postcopy';
 }
 
 /** The outcome of replaying one algorithm over one trace. */
@@ -24,7 +27,10 @@ export interface ReplayResult {
   pagesSent: number;
   bytesSent: number;
   totalTimeS: number;
-  downtimeMs: number;
+  /** Time the guest was paused, ms; null when the migration never switched over (stopReason max-time). */
+  downtimeMs: number | null;
+  /** Whether the migration completed (false: cut off by --max-time). */
+  converged: boolean;
   /** Live rounds, the full copy included. */
   iterations: number;
   /** pagesSent / memPages (R_d = V_mig / V_mem). */

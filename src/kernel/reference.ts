@@ -132,6 +132,23 @@ export function createReferenceKernel(): Kernel {
       return (maps[bm][page >>> 5] & (1 << (page & 31))) !== 0;
     },
 
+    setRange(bm: Bitmap, from: number, to: number): void {
+      const words = maps[bm];
+      for (let p = from; p < to; p++) words[p >>> 5] |= 1 << (p & 31);
+    },
+
+    clearRange(bm: Bitmap, from: number, to: number): void {
+      const words = maps[bm];
+      for (let p = from; p < to; p++) words[p >>> 5] &= ~(1 << (p & 31));
+    },
+
+    countMissing(bm: Bitmap, off: number, len: number): number {
+      const words = maps[bm];
+      let n = 0;
+      for (let i = off; i < off + len; i++) if ((words[list[i] >>> 5] & (1 << (list[i] & 31))) === 0) n++;
+      return n;
+    },
+
     advanceAndNot(a: Bitmap, b: Bitmap, from: number, k: number): number {
       if (from >= memPages) return memPages;
       const x = maps[a], y = maps[b];

@@ -45,6 +45,12 @@ export interface Kernel {
   popcount(bm: Bitmap): number;
   /** Number of set bits of a & b within pages [from, to). */
   popcountAndRange(a: Bitmap, b: Bitmap, from: number, to: number): number;
+  /** Set the bits of pages [from, to) in bm. */
+  setRange(bm: Bitmap, from: number, to: number): void;
+  /** Clear the bits of pages [from, to) in bm. */
+  clearRange(bm: Bitmap, from: number, to: number): void;
+  /** How many pages of lists[off … off+len) are NOT set in bm. */
+  countMissing(bm: Bitmap, off: number, len: number): number;
   /** Whether page's bit is set in bm. */
   testBit(bm: Bitmap, page: number): boolean;
   /** Scan a & ~b from page `from` upward; return the page just after the k-th set bit found, or memPages if fewer than k (k ≥ 1). */

@@ -6,9 +6,10 @@
 //
 // Layout, from the (64-byte aligned) heap base:
 //
-//   [bitmap 0] … [bitmap n−1] [counters] [list area]
+//   [bitmap 0] … [bitmap n−1] [scratch bitmap] [counters] [list area]
 //
 // Each bitmap is ceil(memPages/64) u64 words rounded up to 16 bytes (v128 loops);
+// the scratch bitmap (all zero between calls) is for setBitsExcept;
 // the counter area has one u8 per bitmap bit, padding included (8 × bitmap bytes),
 // so counters can be processed 64 per bitmap word. The list area is last, so it can
 // grow without moving anything else.
@@ -21,7 +22,7 @@ interface KernelExports {
   readonly memory: WebAssembly.Memory;
   heapBase(): number;
   setBits(bm: number, list: number, len: number): void;
-  setBitsExcept(bm: number, list: number, len: number, ex: number, exLen: number): void;
+  setBitsExcept(bm: number, list: number, len: number, ex: number, exLen: number, scratch: number): void;
   zero(ptr: number, bytes: number): void;
   fill(bm: number, pages: number, bytes: number): void;
   copy(dst: number, src: number, bytes: number): void;
@@ -31,6 +32,9 @@ interface KernelExports {
   popcount(bm: number, bytes: number): number;
   popcountAndRange(a: number, b: number, from: number, to: number): number;
   testBit(bm: number, page: number): number;
+  setRange(bm: number, from: number, to: number): void;
+  clearRange(bm: number, from: number, to: number): void;
+  countMissing(bm: number, list: number, len: number): number;
   advanceAndNot(a: number, b: number, from: number, k: number, pages: number): number;
   collect(bm: number, from: number, to: number, out: number): number;
   countPages(ctr: number, list: number, len: number): void;
@@ -63,6 +67,7 @@ export function createWasmKernel(module: WebAssembly.Module): Kernel {
   let memPages = 0;
   let bitmaps = 0;
   let bmBytes = 0;
+  let scratch = base;
   let ctr = base;
   let ctrBytes = 0;
   let listPtr = base;
@@ -96,13 +101,14 @@ export function createWasmKernel(module: WebAssembly.Module): Kernel {
     init(pages: number, nBitmaps: number): void {
       checkInitArgs(pages, nBitmaps);
       const bytes = Math.ceil(Math.ceil(pages / 64) / 2) * 16;
-      const end = base + nBitmaps * bytes + bytes * 8;
+      const end = base + (nBitmaps + 1) * bytes + bytes * 8;
       if (end > MAX_BYTES) throw tooBig(`a guest of ${pages} pages with ${nBitmaps} bitmaps`, end);
       ensureMemory(end);
       memPages = pages;
       bitmaps = nBitmaps;
       bmBytes = bytes;
-      ctr = base + nBitmaps * bytes;
+      scratch = base + nBitmaps * bytes;
+      ctr = scratch + bytes;
       ctrBytes = bytes * 8;
       listPtr = ctr + ctrBytes;
       listCap = 0;
@@ -135,7 +141,7 @@ export function createWasmKernel(module: WebAssembly.Module): Kernel {
       ex.setBits(bmPtr(bm), listAt(off), len);
     },
     setBitsExcept(bm: Bitmap, off: number, len: number, exOff: number, exLen: number): void {
-      ex.setBitsExcept(bmPtr(bm), listAt(off), len, listAt(exOff), exLen);
+      ex.setBitsExcept(bmPtr(bm), listAt(off), len, listAt(exOff), exLen, scratch);
     },
     clear(bm: Bitmap): void {
       ex.zero(bmPtr(bm), bmBytes);
@@ -163,6 +169,15 @@ export function createWasmKernel(module: WebAssembly.Module): Kernel {
     },
     testBit(bm: Bitmap, page: number): boolean {
       return ex.testBit(bmPtr(bm), page) !== 0;
+    },
+    setRange(bm: Bitmap, from: number, to: number): void {
+      ex.setRange(bmPtr(bm), from, to);
+    },
+    clearRange(bm: Bitmap, from: number, to: number): void {
+      ex.clearRange(bmPtr(bm), from, to);
+    },
+    countMissing(bm: Bitmap, off: number, len: number): number {
+      return ex.countMissing(bmPtr(bm), listAt(off), len) >>> 0;
     },
     advanceAndNot(a: Bitmap, b: Bitmap, from: number, k: number): number {
       // k is a u32 in wasm; memPages < 2^32 set bits exist at most, so clamping keeps the answer.

@@ -1,0 +1,58 @@
+// auto-converge — QEMU's guest CPU throttling, migration/ram.c migration_trigger_throttle()
+// and mig_throttle_guest_down(), migration/cpu-throttle.c:
+//   if ((bytes_dirty_period > bytes_xfer_period * threshold / 100) &&
+//       (++rs->dirty_rate_high_cnt >= 2)) { rs->dirty_rate_high_cnt = 0; throttle down }
+//   first step cpu-throttle-initial (20 %), then + cpu-throttle-increment (10 %), ≤ max-cpu-throttle (99 %)
+// evaluated at a bitmap sync at least 1 s after the last evaluation (the period).
+// A guest throttled to p % runs (1 − p/100) as fast: its trace time slows, and the
+// workload slowdown is reported (x-cpu-throttle-tailslow, off by default, is not modelled).
+import type { Algorithm } from './types.js';
+import { QEMU_PARAMS, runQemu } from './qemu.js';
+
+export const autoConverge: Algorithm = {
+  id: 'auto-converge',
+  source: 'QEMU migration/ram.c (migration_trigger_throttle, mig_throttle_guest_down) and migration/cpu-throttle.c',
+  summary: 'qemu plus guest CPU throttling: 20 %, then +10 % per trigger, up to 99 %',
+  params: [
+    ...QEMU_PARAMS,
+    { name: 'throttle-trigger', kind: 'percent', default: 50, min: 1, max: 100, doc: 'count a period whose dirtied bytes exceed this % of the bytes sent (throttle-trigger-threshold)' },
+    { name: 'throttle-initial', kind: 'percent', default: 20, min: 1, max: 99, doc: 'first throttle step, % (cpu-throttle-initial)' },
+    { name: 'throttle-increment', kind: 'percent', default: 10, min: 1, max: 99, doc: 'each later step adds this, % (cpu-throttle-increment)' },
+    { name: 'throttle-max', kind: 'percent', default: 99, min: 1, max: 99, doc: 'throttle at most this much, % (max-cpu-throttle)' },
+  ],
+  needs: { extraBitmaps: 1 },
+  run(e, p) {
+    const trigger = p.throttleTrigger as number;
+    let throttle = 0;
+    let steps = 0;
+    let highCount = 0;
+    let periodStart = 0;
+    let sentAtPeriodStart = 0;
+    let dirtyInPeriod = 0;
+    const startTrace = e.clock.traceUs;
+    const result = runQemu(e, 'auto-converge', p, (eng, newlyDirty) => {
+      dirtyInPeriod += newlyDirty;
+      if (eng.now - periodStart < 1e6) return; // QEMU looks at periods of at least 1 s
+      const dirtyBytes = dirtyInPeriod * eng.pageSize;
+      const sentBytes = (eng.pagesSent - sentAtPeriodStart) * eng.pageSize;
+      if (dirtyBytes > (sentBytes * trigger) / 100 && ++highCount >= 2) {
+        highCount = 0;
+        throttle = throttle === 0 ? (p.throttleInitial as number) : Math.min(throttle + (p.throttleIncrement as number), p.throttleMax as number);
+        steps++;
+        eng.clock.rate = 1 - throttle / 100;
+      }
+      periodStart = eng.now;
+      sentAtPeriodStart = eng.pagesSent;
+      dirtyInPeriod = 0;
+    });
+    const liveS = result.totalTimeS - (result.downtimeMs ?? 0) / 1e3;
+    const traceS = (e.clock.traceUs - startTrace) / 1e6;
+    return {
+      ...result,
+      throttleSteps: steps,
+      throttlePercent: throttle,
+      workloadSlowdown: traceS > 0 ? liveS / traceS : 1,
+      workloadDelayS: liveS - traceS,
+    };
+  },
+};

@@ -1,0 +1,155 @@
+// oracle — a clairvoyant lower bound for pre-copy on this trace and link (ours; the
+// argument is in docs/algorithms.md). A pre-copy schedule that pauses the guest at τ
+// must send every page at least once, and each page p written before τ (last write at
+// r_p) must either be sent at or after r_p while the guest runs, or be sent in the
+// stop-and-copy round. With u = P/B seconds per page and N(t) = the pages whose last
+// write before τ is at or after t (never-written pages count at t = 0), at most
+// ⌊(τ − t)/u⌋ of those N(t) can be sent live, so at least
+//     S(τ) = max(0, max_t ⌈N(t) − (τ − t)/u⌉) = max(0, ⌈C − τ/u⌉),  C = max_t (N(t) + t/u)
+// pages are left for the pause, and the migration takes at least τ + S(τ)·u + resume.
+// For a downtime budget of K pages the oracle finds the least such time over all τ
+// (scanning the trace's epochs, with the same wrap-around and start as every replay);
+// the pages it sends are exactly the memory's pages, each once.
+import { fail } from '../errors.js';
+import type { Engine } from '../engine/engine.js';
+import type { ReplayResult } from '../engine/types.js';
+import type { Algorithm } from './types.js';
+
+/** The oracle's answer for one downtime budget. */
+export interface OracleBound {
+  /** Budget: pages the stop-and-copy round may send. */
+  budgetPages: number;
+  feasible: boolean;
+  /** Switch-over time, µs of migration time. */
+  tauUs: number;
+  /** Pages left for the pause. */
+  finalPages: number;
+  /** Least total migration time, µs, resume time included. */
+  totalUs: number;
+}
+
+// Largest memory the oracle handles: it keeps one 32-bit index per page.
+const MAX_ORACLE_PAGES = 2 ** 27;
+
+/** Range add / global max over epoch indices (N(t_j) + t_j/u for every epoch j so far). */
+class MaxTree {
+  private readonly size: number;
+  private readonly best: Float64Array; // max over the subtree, own add included
+  private readonly add: Float64Array;
+
+  constructor(leaves: number) {
+    let size = 1;
+    while (size < leaves) size *= 2;
+    this.size = size;
+    this.best = new Float64Array(2 * size).fill(-Infinity);
+    this.add = new Float64Array(2 * size);
+  }
+
+  /** Set leaf i (never set before) to value v. */
+  setLeaf(i: number, v: number): void {
+    // A new leaf sits under ancestors whose adds applied to older leaves only: compensate.
+    let pending = 0;
+    for (let n = (i + this.size) >> 1; n >= 1; n >>= 1) pending += this.add[n]!;
+    let n = i + this.size;
+    this.best[n] = v - pending;
+    for (n >>= 1; n >= 1; n >>= 1) this.best[n] = Math.max(this.best[2 * n]!, this.best[2 * n + 1]!) + this.add[n]!;
+  }
+
+  /** Add d to leaves lo … hi (inclusive). */
+  rangeAdd(lo: number, hi: number, d: number, n = 1, nlo = 0, nhi = this.size - 1): void {
+    if (hi < nlo || nhi < lo) return;
+    if (lo <= nlo && nhi <= hi) {
+      this.add[n]! += d;
+      this.best[n]! += d;
+      return;
+    }
+    const mid = (nlo + nhi) >> 1;
+    this.rangeAdd(lo, hi, d, 2 * n, nlo, mid);
+    this.rangeAdd(lo, hi, d, 2 * n + 1, mid + 1, nhi);
+    this.best[n] = Math.max(this.best[2 * n]!, this.best[2 * n + 1]!) + this.add[n]!;
+  }
+
+  get max(): number {
+    return this.best[1]!;
+  }
+}
+
+/**
+ * The oracle's bound for each budget (pages the pause may send), scanning epochs until
+ * every budget is settled or migration time passes horizonUs.
+ */
+export function oracleBounds(e: Engine, budgets: readonly number[], horizonUs: number): OracleBound[] {
+  const memPages = e.memPages;
+  if (memPages > MAX_ORACLE_PAGES) fail('too-large', `oracle: ${memPages} pages is beyond what the oracle can track (at most ${MAX_ORACLE_PAGES})`);
+  const u = e.transferUs(1);
+  const resumeUs = e.link.resumeMs * 1e3;
+  const clock = e.clock;
+  const cursor = clock.cursor;
+  const startUs = clock.traceUs;
+  const s = e.trace.summary;
+  const leaves = 2 + Math.ceil((horizonUs / s.durationUs + 2) * s.epochs);
+  const tree = new MaxTree(leaves);
+  tree.setLeaf(0, memPages); // t = 0: every page's last write is at or after 0
+  const last = new Int32Array(memPages); // leaf of each page's last write (0: none yet)
+  const out: OracleBound[] = budgets.map((b) => ({ budgetPages: b, feasible: false, tauUs: NaN, finalPages: NaN, totalUs: Infinity }));
+  const lists = () => e.kernel.lists(0);
+  let tk = 0; // time of the last epoch applied (interval (tk, next] for τ)
+  let leaf = 0;
+  for (;;) {
+    const next = cursor.nextUs - startUs;
+    const C = tree.max;
+    const x0 = C - tk / u;
+    for (const b of out) {
+      if (b.totalUs <= tk) continue; // settled: no later τ can do better
+      let tau: number;
+      let final: number;
+      if (x0 <= 0) {
+        tau = tk;
+        final = 0;
+      } else {
+        final = Math.min(b.budgetPages, Math.floor(x0));
+        tau = (C - final) * u;
+        if (tau > next) continue; // the pause cannot come before the next epoch's writes
+      }
+      const total = tau + final * u + resumeUs;
+      if (total < b.totalUs) Object.assign(b, { feasible: true, tauUs: tau, finalPages: final, totalUs: total });
+    }
+    if (out.every((b) => b.totalUs <= next) || next > horizonUs) break;
+    // Apply the next epoch: its pages' last write moves to it.
+    const ep = cursor.step();
+    tk = next;
+    leaf++;
+    tree.setLeaf(leaf, tk / u);
+    const view = lists();
+    for (let i = ep.pagesOff; i < ep.pagesOff + ep.pagesLen; i++) {
+      const p = view[i]!;
+      tree.rangeAdd(last[p]! + 1, leaf, 1);
+      last[p] = leaf;
+    }
+  }
+  clock.traceUs = startUs + tk;
+  return out;
+}
+
+export const oracle: Algorithm = {
+  id: 'oracle',
+  source: 'ours: clairvoyant lower bound for pre-copy (docs/algorithms.md#oracle)',
+  summary: 'the least time any pre-copy could take on this trace with downtime ≤ downtime-limit; every page sent once',
+  params: [
+    { name: 'downtime-limit', kind: 'duration', default: 0.3, doc: 'downtime budget (s), resume time included' },
+    { name: 'max-time', kind: 'duration', default: 600, doc: 'look this far ahead in migration time (s)' },
+  ],
+  run(e, p): ReplayResult {
+    const budget = Math.max(0, Math.floor(((p.downtimeLimit as number) * 1e6 - e.link.resumeMs * 1e3) / e.transferUs(1) + 1e-9));
+    const [b] = oracleBounds(e, [budget], (p.maxTime as number) * 1e6);
+    if (!b!.feasible) {
+      e.pause((p.maxTime as number) * 1e6);
+      return e.result('oracle', p, 'infeasible', null);
+    }
+    const live = e.memPages - b!.finalPages;
+    e.rounds.push({ index: 0, startS: 0, durationS: b!.tauUs / 1e6, pagesDirtied: 0, pagesSent: live, pagesSkipped: 0, pagesDeferred: 0, final: false, phase: 'precopy' });
+    e.now = b!.tauUs;
+    e.pagesSent = live;
+    return e.stopAndCopy('oracle', p, b!.finalPages, 'clairvoyant');
+  },
+};
