@@ -13,6 +13,8 @@ import type { Algorithm } from './types.js';
 
 export const advanceXenvmc: Algorithm = {
   id: 'advance-xenvmc',
+  family: 'precopy',
+  altersWorkload: true,
   source: 'seeds 001_034f8958045d5007.txt and 002_a9454a348475acba.txt (Advance-XENVMC)',
   summary: 'pre-copy where inter-VM communication writes (comm_pages) stay in unmigrated shared memory',
   params: [

@@ -11,6 +11,8 @@ import { QEMU_PARAMS, runQemu } from './qemu.js';
 
 export const autoConverge: Algorithm = {
   id: 'auto-converge',
+  family: 'precopy',
+  altersWorkload: true,
   source: 'QEMU migration/ram.c (migration_trigger_throttle, mig_throttle_guest_down) and migration/cpu-throttle.c',
   summary: 'qemu plus guest CPU throttling: 20 %, then +10 % per trigger, up to 99 %',
   params: [
@@ -29,6 +31,7 @@ export const autoConverge: Algorithm = {
     let periodStart = 0;
     let sentAtPeriodStart = 0;
     let dirtyInPeriod = 0;
+    const throttleHistory: { timeS: number; percent: number }[] = [];
     const startTrace = e.clock.traceUs;
     const result = runQemu(e, 'auto-converge', p, (eng, newlyDirty) => {
       dirtyInPeriod += newlyDirty;
@@ -39,6 +42,7 @@ export const autoConverge: Algorithm = {
         highCount = 0;
         throttle = throttle === 0 ? (p.throttleInitial as number) : Math.min(throttle + (p.throttleIncrement as number), p.throttleMax as number);
         steps++;
+        throttleHistory.push({ timeS: eng.now / 1e6, percent: throttle });
         eng.clock.rate = 1 - throttle / 100;
       }
       periodStart = eng.now;
@@ -51,6 +55,7 @@ export const autoConverge: Algorithm = {
       ...result,
       throttleSteps: steps,
       throttlePercent: throttle,
+      throttleHistory,
       workloadSlowdown: traceS > 0 ? liveS / traceS : 1,
       workloadDelayS: liveS - traceS,
     };

@@ -11,6 +11,7 @@ import type { Algorithm } from './types.js';
 
 export const hybrid: Algorithm = {
   id: 'hybrid',
+  family: 'postcopy',
   source: 'pre-copy + post-copy (QEMU migrate-start-postcopy after pre-copy passes)',
   summary: 'precopy-rounds pre-copy rounds, then post-copy for the pages still dirty',
   params: [

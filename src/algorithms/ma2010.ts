@@ -15,6 +15,7 @@ const HISTORY = FIRST_FREE_BITMAP + 1; // dirty sets of the last mark-after − 
 
 export const ma2010: Algorithm = {
   id: 'ma2010',
+  family: 'precopy',
   source: 'seed 003_5714433ce50a0e18.txt (Ma, Liu & Liu, ICSESS 2010)',
   summary: 'pages dirty in consecutive iterations are marked and sent only in the last round; ≤ 5 iterations',
   params: [

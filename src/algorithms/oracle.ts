@@ -56,17 +56,19 @@ class MaxTree {
   }
 
   /** Add d to leaves lo … hi (inclusive). */
-  rangeAdd(lo: number, hi: number, d: number, n = 1, nlo = 0, nhi = this.size - 1): void {
-    if (hi < nlo || nhi < lo) return;
-    if (lo <= nlo && nhi <= hi) {
-      this.add[n]! += d;
-      this.best[n]! += d;
-      return;
+  rangeAdd(lo: number, hi: number, d: number): void {
+    if (lo > hi) return;
+    const { best, add } = this;
+    let l = lo + this.size;
+    let r = hi + this.size + 1;
+    const l0 = l;
+    const r0 = r - 1;
+    for (; l < r; l >>= 1, r >>= 1) {
+      if (l & 1) { best[l]! += d; add[l++]! += d; }
+      if (r & 1) { best[--r]! += d; add[r]! += d; }
     }
-    const mid = (nlo + nhi) >> 1;
-    this.rangeAdd(lo, hi, d, 2 * n, nlo, mid);
-    this.rangeAdd(lo, hi, d, 2 * n + 1, mid + 1, nhi);
-    this.best[n] = Math.max(this.best[2 * n]!, this.best[2 * n + 1]!) + this.add[n]!;
+    for (let n = l0 >> 1; n >= 1; n >>= 1) best[n] = Math.max(best[2 * n]!, best[2 * n + 1]!) + add[n]!;
+    for (let n = r0 >> 1; n >= 1; n >>= 1) best[n] = Math.max(best[2 * n]!, best[2 * n + 1]!) + add[n]!;
   }
 
   get max(): number {
@@ -93,6 +95,8 @@ export function oracleBounds(e: Engine, budgets: readonly number[], horizonUs: n
   const last = new Int32Array(memPages); // leaf of each page's last write (0: none yet)
   const out: OracleBound[] = budgets.map((b) => ({ budgetPages: b, feasible: false, tauUs: NaN, finalPages: NaN, totalUs: Infinity }));
   const lists = () => e.kernel.lists(0);
+  const count = new Int32Array(leaves); // pages moving from each leaf, per epoch
+  const moved: number[] = [];
   let tk = 0; // time of the last epoch applied (interval (tk, next] for τ)
   let leaf = 0;
   for (;;) {
@@ -120,11 +124,19 @@ export function oracleBounds(e: Engine, budgets: readonly number[], horizonUs: n
     tk = next;
     leaf++;
     tree.setLeaf(leaf, tk / u);
+    // Pages whose previous last write was at the same leaf move together: one range add each.
     const view = lists();
+    moved.length = 0;
     for (let i = ep.pagesOff; i < ep.pagesOff + ep.pagesLen; i++) {
       const p = view[i]!;
-      tree.rangeAdd(last[p]! + 1, leaf, 1);
+      const from = last[p]!;
+      if (count[from] === 0) moved.push(from);
+      count[from]!++;
       last[p] = leaf;
+    }
+    for (const from of moved) {
+      tree.rangeAdd(from + 1, leaf, count[from]!);
+      count[from] = 0;
     }
   }
   clock.traceUs = startUs + tk;
@@ -133,6 +145,7 @@ export function oracleBounds(e: Engine, budgets: readonly number[], horizonUs: n
 
 export const oracle: Algorithm = {
   id: 'oracle',
+  family: 'bound',
   source: 'ours: clairvoyant lower bound for pre-copy (docs/algorithms.md#oracle)',
   summary: 'the least time any pre-copy could take on this trace with downtime ≤ downtime-limit; every page sent once',
   params: [

@@ -18,6 +18,7 @@ export const ARRIVED = FIRST_FREE_BITMAP;
 
 export const postcopy: Algorithm = {
   id: 'postcopy',
+  family: 'postcopy',
   source: 'post-copy (Hines & Gopalan, VEE 2009; QEMU migration/postcopy-ram.c)',
   summary: 'pause, move CPU state, resume at the destination; push pages in the background, fetch written ones on demand',
   params: POSTCOPY_PARAMS,

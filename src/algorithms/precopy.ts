@@ -6,6 +6,7 @@ import type { Algorithm } from './types.js';
 
 export const precopy: Algorithm = {
   id: 'precopy',
+  family: 'precopy',
   source: 'seed 001_034f8958045d5007.txt §6 (pre-copy with Xen\'s default stop rule)',
   summary: 'textbook pre-copy: ≤ max-iters live rounds, stop once a round dirtied < stop-bytes',
   params: [

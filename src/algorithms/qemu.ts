@@ -55,8 +55,9 @@ export function runQemu(e: Engine, algorithm: string, p: ParamValues, onSync?: S
   for (;;) {
     let pending = k.popcount(SEND);
     if (pending <= thresholdPages) {
-      // pending_exact: sync the dirty log into the bitmap; a round ends here.
-      e.endRound(sentThisRound, 0, 0);
+      // pending_exact: sync the dirty log into the bitmap; a round ends here (a
+      // migration small enough to switch over at once has no live round).
+      if (sentThisRound > 0) e.endRound(sentThisRound, 0, 0);
       k.andNot(DIRTY, DIRTY, SEND); // the pages the sync newly marks
       const newlyDirty = k.popcount(DIRTY);
       k.or(SEND, SEND, DIRTY);
@@ -82,6 +83,7 @@ export function runQemu(e: Engine, algorithm: string, p: ParamValues, onSync?: S
 
 export const qemu: Algorithm = {
   id: 'qemu',
+  family: 'precopy',
   source: 'QEMU migration/ram.c and migration/migration.c (migration_iteration_run, QEMU 8–10)',
   summary: 'QEMU pre-copy: sync the dirty bitmap when pending ≤ bandwidth × downtime-limit; switch over below it; no iteration cap',
   params: QEMU_PARAMS,

@@ -14,6 +14,7 @@ const HOT = FIRST_FREE_BITMAP;
 
 export const threshold: Algorithm = {
   id: 'threshold',
+  family: 'precopy',
   source: 'seed 000_7a29c8d1e782af8f.txt (pre-copy with a dirty-frequency threshold)',
   summary: 'pages dirtied at least hot-threshold times are postponed to the final round, the rest sent now',
   params: [

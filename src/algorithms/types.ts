@@ -30,6 +30,10 @@ export interface Algorithm {
   summary: string;
   params: readonly ParamSpec[];
   needs?: EngineNeeds;
+  /** 'precopy': measured against the oracle; 'postcopy' and 'bound' are not. */
+  family: 'precopy' | 'postcopy' | 'bound';
+  /** It changes what the guest does or what is migrated (throttling, unmigrated pages): the oracle's bound does not hold for it. */
+  altersWorkload?: boolean;
   run(e: Engine, params: ParamValues): ReplayResult;
 }
 

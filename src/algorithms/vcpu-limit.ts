@@ -10,6 +10,8 @@ import type { Algorithm } from './types.js';
 
 export const vcpuLimit: Algorithm = {
   id: 'vcpu-limit',
+  family: 'precopy',
+  altersWorkload: true,
   source: 'seed 004_12d502a248dd90fe.txt (limiting the IMMP\'s vCPU share during migration)',
   summary: 'the memory-intensive process runs at vcpu-limit % during migration: its writes slow by 100/L',
   params: [

@@ -12,6 +12,7 @@ import type { Algorithm } from './types.js';
 
 export const xenV2: Algorithm = {
   id: 'xen-v2',
+  family: 'precopy',
   source: 'Xen tools/libs/guest/xg_sr_save.c (migration v2, simple_precopy_policy)',
   summary: 'Xen migration v2: ≤ 5 live rounds (full copy included); once < 50 pages are dirty, send them live and stop',
   params: [

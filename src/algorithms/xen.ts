@@ -34,6 +34,7 @@ function sendWithSkips(e: Engine, batchPages: number): { sent: number; skipped: 
 
 export const xen: Algorithm = {
   id: 'xen',
+  family: 'precopy',
   source: 'Xen tools/libxc/xc_domain_save.c (legacy save loop, Xen 3.x–4.x)',
   summary: 'Xen pre-copy: ≤ 29 live rounds, stop when sent+skipped < 50 or sent > 3×memory; skips re-dirtied pages per 1024-page batch',
   params: [

@@ -32,7 +32,7 @@ function workloadOptions<T>(y: Argv<T>, w: Workload): Argv<T> {
     .option('form', { choices: ['file', 'stream'] as const, default: 'file' as const, describe: 'Arrow IPC file or stream form', group: 'Output:' })
     .option('quiet', { type: 'boolean', default: false, describe: 'print nothing on success', group: 'Output:' });
   for (const spec of COMMON_PARAMS) b = addParam(b, spec, commonDefault(w, spec), 'Trace:');
-  for (const spec of w.params) b = addParam(b, spec, spec.default, `${w.id} (${w.follows.split(':')[0]}):`);
+  for (const spec of w.params) b = addParam(b, spec, spec.default, `${w.id} options:`);
   return b.epilogue(`${w.follows}. Parameters and assumptions: docs/workloads.md#${w.id}`);
 }
 

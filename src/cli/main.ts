@@ -2,10 +2,11 @@
 // stderr and an exit status (2 bad input or usage, 1 failed run).
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { EXIT_BAD_INPUT, EXIT_RUN_FAILED, MigreplayError } from '../errors.js';
+import { EXIT_RUN_FAILED, MigreplayError } from '../errors.js';
 import { abortAllOutputs } from '../io/files.js';
 import { VERSION } from '../version.js';
 import { convertCommand } from './convert.js';
+import { genCommand } from './gen.js';
 import { inspectCommand } from './inspect.js';
 import { replayCommand } from './replay.js';
 
@@ -32,31 +33,28 @@ export async function main(args: string[]): Promise<number> {
       process.exit(signal === 'SIGINT' ? 130 : 143);
     });
   }
-  let usageError: string | undefined;
   const cli = yargs(args)
     .scriptName('migreplay')
     .version(VERSION)
     .command(replayCommand)
     .command(inspectCommand)
     .command(convertCommand)
+    .command(genCommand)
     .option('debug', { type: 'boolean', describe: 'show the stack of internal errors', global: true })
-    .demandCommand(1, 'name a command (replay, inspect, convert)')
+    .demandCommand(1, 'name a command (replay, inspect, convert, gen)')
     .strict()
     .recommendCommands()
     .wrap(Math.min(110, process.stdout.columns ?? 100))
+    // A usage error must stop the command before it runs: throw, never just record it.
     .fail((msg, err) => {
       if (err) throw err;
-      usageError = msg;
+      throw new MigreplayError('usage', `${msg.split('\n')[0]} (see migreplay --help)`);
     })
     .help();
   try {
     await cli.parseAsync();
   } catch (e) {
     return report(e, debug);
-  }
-  if (usageError !== undefined) {
-    process.stderr.write(`migreplay: ${usageError.split('\n')[0]} (see migreplay --help)\n`);
-    return EXIT_BAD_INPUT;
   }
   return 0;
 }

@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import { algorithms, findAlgorithm } from '../algorithms/index.js';
 import { paramKey, type Algorithm } from '../algorithms/types.js';
 import { fail } from '../errors.js';
-import { replay } from '../engine/replay.js';
+import { addOracleDistances, replay } from '../engine/replay.js';
 import type { LinkParams, ReplayResult } from '../engine/types.js';
 import { writeFileAtomic } from '../io/files.js';
 import { resultsArrow, resultsCsv, resultsDocument, type ResultsDocument } from '../output/results.js';
@@ -77,9 +77,14 @@ export function givenParams(argv: Record<string, unknown>, picked: readonly Algo
 function humanTable(doc: ResultsDocument): string {
   const head = `${doc.trace.path}: ${doc.trace.memPages} pages × ${doc.trace.pageSize} B, ${doc.trace.epochs} epochs, ${sig(doc.trace.durationS)} s; link ${formatRate(doc.link.bandwidthBytesPerS)}\n\n`;
   const rows = doc.results.map((r: ReplayResult) => [
-    r.algorithm, r.pagesSent, sig(r.bytesSent / 2 ** 20), sig(r.totalTimeS), r.downtimeMs === null ? "never" : sig(r.downtimeMs), r.iterations, sig(r.overheadRatio), r.stopReason + (r.wrapped ? ' (wrapped)' : ''),
+    r.algorithm, r.pagesSent, sig(r.bytesSent / 2 ** 20), sig(r.totalTimeS), r.downtimeMs === null ? 'never' : sig(r.downtimeMs), r.iterations, sig(r.overheadRatio),
+    r.oracle ? `${sig(r.oracle.timeRatio, 3)}${r.oracle.comparable ? '' : '*'}` : '-',
+    r.stopReason + (r.wrapped ? ' (wrapped)' : ''),
   ]);
-  return head + formatTable(['algorithm', 'pages sent', 'MiB sent', 'total s', 'downtime ms', 'iters', 'R_d', 'stop reason'], rows);
+  const note = doc.results.some((r) => r.oracle && !r.oracle.comparable)
+    ? '\n* changes the workload or what is migrated: the oracle bound does not apply to it\n'
+    : '';
+  return head + formatTable(['algorithm', 'pages sent', 'MiB sent', 'total s', 'downtime ms', 'iters', 'R_d', 'time/oracle', 'stop reason'], rows) + note;
 }
 
 /** Write results to --out by extension: .json, .csv or .arrow. */
@@ -107,6 +112,7 @@ export const replayCommand = {
     const kernel = pickKernel(argv.kernel);
     const trace = loadTrace(argv.trace);
     const results = picked.map((a) => replay(trace, a, kernel, link, params));
+    addOracleDistances(trace, kernel, link, results, findAlgorithm);
     const doc = resultsDocument(trace, { bandwidthBytesPerS: link.bandwidthBytesPerS, startS: link.startS, resumeMs: link.resumeMs }, results);
     if (argv.out) writeResults(argv.out, doc);
     process.stdout.write(argv.json ? JSON.stringify(doc, null, 2) + '\n' : humanTable(doc));

@@ -4,6 +4,7 @@ import type { Algorithm } from '../algorithms/types.js';
 import { fail } from '../errors.js';
 import type { Kernel } from '../kernel/types.js';
 import type { Trace } from '../trace/read.js';
+import { oracle, oracleBounds } from '../algorithms/oracle.js';
 import { Engine } from './engine.js';
 import { DEFAULT_LINK, type LinkParams, type ReplayResult } from './types.js';
 
@@ -29,4 +30,25 @@ export function replay(
   const values = resolveParams(algorithm, params);
   const engine = new Engine(trace, kernel, fullLink, algorithm.needs);
   return algorithm.run(engine, values);
+}
+
+/** Attach to each completed pre-copy result its distance from the oracle at its own downtime. */
+export function addOracleDistances(trace: Trace, kernel: Kernel, link: Partial<LinkParams>, results: ReplayResult[], algorithmsById: (id: string) => Algorithm | undefined): void {
+  const fullLink: LinkParams = { ...DEFAULT_LINK, ...link };
+  const measured = results.filter((r) => r.converged && algorithmsById(r.algorithm)?.family === 'precopy');
+  if (measured.length === 0) return;
+  const budgets = measured.map((r) => r.rounds.find((x) => x.final)!.pagesSent);
+  const horizonUs = Math.max(...measured.map((r) => r.totalTimeS)) * 1e6 + 1;
+  const bounds = oracleBounds(new Engine(trace, kernel, fullLink, oracle.needs), budgets, horizonUs);
+  measured.forEach((r, i) => {
+    const b = bounds[i]!;
+    if (!b.feasible) return; // cannot happen for a schedule the engine produced; left out rather than invented
+    r.oracle = {
+      budgetPages: b.budgetPages,
+      oracleTotalTimeS: b.totalUs / 1e6,
+      pagesRatio: r.pagesSent / trace.meta.memPages,
+      timeRatio: r.totalTimeS / (b.totalUs / 1e6),
+      comparable: !algorithmsById(r.algorithm)!.altersWorkload,
+    };
+  });
 }

@@ -40,12 +40,38 @@ export interface ReplayResult {
   /** Whether the migration ran past the end of the trace and wrapped to its start. */
   wrapped: boolean;
   rounds: RoundRecord[];
-  /** vcpu-limit: how many times slower the limited process ran during the live phase. */
+  /** Distance from the oracle at this result's downtime (pre-copy algorithms that completed). */
+  oracle?: OracleDistance;
+  /** qemu, auto-converge: dirty-bitmap syncs, the setup and final ones included (QEMU's dirty-sync-count). */
+  dirtySyncCount?: number;
+  /** auto-converge: throttle steps taken, the throttle at the end (%), and when each step came. */
+  throttleSteps?: number;
+  throttlePercent?: number;
+  throttleHistory?: { timeS: number; percent: number }[];
+  /** postcopy, hybrid: writes to pages not yet at the destination (a lower bound: reads fault too), the guest's time waiting on them, and the state moved during the pause. */
+  remoteFaults?: number;
+  faultWaitS?: number;
+  stateBytes?: number;
+  /** How many times slower the workload ran during the live phase (vcpu-limit: the limited process; auto-converge: the throttled guest). */
   workloadSlowdown?: number;
-  /** vcpu-limit: how far behind (s) the limited process fell during the live phase. */
+  /** How far behind (s) the slowed workload fell during the live phase. */
   workloadDelayS?: number;
   /** vcpu-limit: whether the trace's immp_pages were used (false: every write was slowed). */
   immpColumn?: boolean;
+}
+
+/** How far a pre-copy result is from the clairvoyant bound at the same downtime. */
+export interface OracleDistance {
+  /** The budget: the pages this result sent while the guest was paused. */
+  budgetPages: number;
+  /** The oracle's least total time at that budget, s. */
+  oracleTotalTimeS: number;
+  /** pagesSent / the oracle's pages (every page once: memPages). */
+  pagesRatio: number;
+  /** totalTimeS / oracleTotalTimeS (≥ 1 for comparable algorithms). */
+  timeRatio: number;
+  /** false when the algorithm changes the workload or what is migrated, so the bound does not apply. */
+  comparable: boolean;
 }
 
 /** The link and clock every algorithm shares. */

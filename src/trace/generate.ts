@@ -291,7 +291,7 @@ const hotcold: Workload = {
   summary: 'a hot set that takes a given share of the writes, the rest spread over the cold pages',
   follows: 'synthetic: the two-class writable working set (Clark et al., NSDI 2005) most pre-copy studies assume',
   params: [
-    { name: 'hot-size', kind: 'size-or-fraction', default: '10%', doc: 'hot set: a share of memory (0.1, 10%) or a size (64MiB)' },
+    { name: 'hot-size', kind: 'size-or-fraction', default: '10%', doc: 'hot set, e.g. 0.1, 10% or 64MiB' },
     { name: 'hot-share', kind: 'fraction', default: 0.9, doc: 'share of the writes that land in the hot set (0…1 or %)' },
     RATE('page writes per second (hot and cold together)'),
     ARRIVALS,
@@ -346,9 +346,9 @@ const phases: Workload = {
   summary: 'a working set that moves to other pages at every phase (program phases)',
   follows: 'synthetic: program phases — the working set shifts, so pages hot in one round go cold in the next',
   params: [
-    { name: 'phases', kind: 'int', default: 4, min: 1, doc: 'number of phases over the trace (ignored when --phase-length is given)' },
+    { name: 'phases', kind: 'int', default: 4, min: 1, doc: 'number of phases over the trace (or give --phase-length)' },
     { name: 'phase-length', kind: 'duration', default: undefined, min: 0, minExclusive: true, doc: 'length of a phase [default: duration / phases]' },
-    { name: 'ws-size', kind: 'size-or-fraction', default: '10%', doc: 'working set of a phase: a share of memory or a size' },
+    { name: 'ws-size', kind: 'size-or-fraction', default: '10%', doc: 'working set of a phase' },
     { name: 'overlap', kind: 'fraction', default: 0, max: 0.999, doc: 'share of a working set that the next phase keeps (0: disjoint, wrapping round memory)' },
     RATE('page writes per second, uniform within the current working set'),
     ARRIVALS,
@@ -391,9 +391,9 @@ const hotpages: Workload = {
   summary: 'seeds 000/003: frequently updated pages rewritten many times a second, a warm set, and rare cold writes',
   follows: 'seed 000 (threshold on per-page dirty frequency, Xen/CentOS 7) and seed 003 (Ma, Liu & Liu, ICSESS 2010, "frequently updated" bitmap)',
   params: [
-    { name: 'hot-size', kind: 'size-or-fraction', default: '1.5%', doc: 'frequently updated pages: a share of memory or a size' },
+    { name: 'hot-size', kind: 'size-or-fraction', default: '1.5%', doc: 'frequently updated (hot) pages' },
     { name: 'hot-freq', kind: 'count-rate', default: 40, min: 0, doc: 'writes per second to each hot page (each epoch a hot page is dirty with probability 1 − e^(−f·interval))' },
-    { name: 'warm-size', kind: 'size-or-fraction', default: '8%', doc: 'occasionally updated pages: a share of memory or a size' },
+    { name: 'warm-size', kind: 'size-or-fraction', default: '8%', doc: 'occasionally updated (warm) pages' },
     { name: 'warm-freq', kind: 'count-rate', default: 0.5, min: 0, doc: 'writes per second to each warm page' },
     { name: 'cold-rate', kind: 'count-rate', default: 200, min: 0, doc: 'page writes per second spread uniformly over the remaining (cold) pages' },
     ARRIVALS,
