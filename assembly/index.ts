@@ -232,6 +232,32 @@ export function countMissing(bm: usize, list: usize, len: u32): u32 {
   return n;
 }
 
+// Must match spreadHash() in src/kernel/types.ts bit for bit.
+// @ts-ignore: decorator
+@inline function spreadHash(seed: u32, page: u32): u32 {
+  let x = (page ^ seed) * 0x9e3779b1;
+  x ^= x >>> 16;
+  x *= 0x85ebca6b;
+  x ^= x >>> 13;
+  x *= 0xc2b2ae35;
+  x ^= x >>> 16;
+  return x >>> 1;
+}
+
+/** Copy to `out` the pages of the list whose spreadHash(seed, p) lies in [lo, hi); return how many. */
+export function filterSpread(list: usize, len: u32, seed: u32, lo: u32, hi: u32, out: usize): u32 {
+  let n: u32 = 0;
+  for (let i: u32 = 0; i < len; i++) {
+    const p = load<u32>(list + (<usize>i << 2));
+    const h = spreadHash(seed, p);
+    if (h >= lo && h < hi) {
+      store<u32>(out + (<usize>n << 2), p);
+      n++;
+    }
+  }
+  return n;
+}
+
 /** 1 if page's bit is set in `bm`, else 0. */
 export function testBit(bm: usize, page: u32): bool {
   return (load<u64>(wordAddr(bm, page)) & bitOf(page)) != 0;

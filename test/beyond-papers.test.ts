@@ -24,7 +24,7 @@ describe.each(KERNELS)('qemu ($name kernel)', ({ make }) => {
     // round 1: chunks {9,0,1} (wrapping) {2,3,4} → 15 ms; t=12 {6} lands; pending {5} → sync: {5,6} = 2 < 2.5
     // switch over: 2 pages [15,17) ms. Syncs: setup, 2 in the loop, final = 4.
     const t = makeTrace({ memPages: 10, pageSize: 1000, durationUs: 1_000_000 }, [[1000, [0, 1]], [5000, [2]], [8000, [3, 4, 5]], [12000, [6]]]);
-    const r = replay(t, qemu, make(), MS_PER_PAGE_LINK, { downtimeLimit: '2.5ms', iterateMs: '3ms' });
+    const r = replay(t, qemu, make(), MS_PER_PAGE_LINK, { downtimeLimit: '2.5ms', iterateTime: '3ms' });
     expect(table(r)).toEqual([[0, 9000, 9, 6, 'precopy'], [9000, 6000, 6, 1, 'precopy'], [15000, 2000, 2, 0, 'stop-copy']]);
     expect(r.stopReason).toBe('converged');
     expect(r.converged).toBe(true);

@@ -36,5 +36,5 @@ export const KERNELS: { name: 'wasm' | 'js'; make: () => Kernel }[] = [
 
 // 1000-byte pages over 1 MB/s: one page takes exactly 1 ms = 1000 µs, so hand-worked
 // timelines are easy to follow.
-/** Link used by the hand-worked tests: 1 page per ms. */
-export const MS_PER_PAGE_LINK = { bandwidthBytesPerS: 1e6, startS: 0, resumeMs: 0 };
+/** Link used by the hand-worked tests: 1 page per ms, every write of an epoch at its start. */
+export const MS_PER_PAGE_LINK = { bandwidthBytesPerS: 1e6, startS: 0, resumeMs: 0, withinEpoch: 'start' as const };

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createKernel } from '../src/kernel/node.js';
-import { COUNTER_MAX, type Kernel } from '../src/kernel/index.js';
+import { COUNTER_MAX, spreadHash, type Kernel } from '../src/kernel/index.js';
 
 const KERNELS = ['wasm', 'js'] as const;
 const BITMAPS = 4;
@@ -47,6 +47,7 @@ type Op =
   | { t: 'testBit'; bm: number; page: number }
   | { t: 'setRange' | 'clearRange'; bm: number; from: number; to: number }
   | { t: 'countMissing'; bm: number; list: ListSpec; off: number }
+  | { t: 'filterSpread'; list: ListSpec; off: number; seed: number; lo: number; hi: number }
   | { t: 'advanceAndNot'; a: number; b: number; from: number; k: number }
   | { t: 'collect'; bm: number; from: number; to: number; off: number }
   | { t: 'countPages'; pages: number[]; off: number; times: number }
@@ -143,6 +144,12 @@ function opsFor(n: number): fc.Arbitrary<Op[]> {
     },
     { arbitrary: fc.record({ t: fc.constant('countMissing' as const), bm, list, off }), weight: 2 },
     {
+      arbitrary: fc
+        .record({ t: fc.constant('filterSpread' as const), list, off, seed: fc.integer({ min: 0, max: 0xffffffff }), a: fc.integer({ min: 0, max: 2 ** 31 }), b: fc.integer({ min: 0, max: 2 ** 31 }) })
+        .map(({ t, list: l, off: o, seed, a, b }) => ({ t, list: l, off: o, seed, lo: Math.min(a, b), hi: Math.max(a, b) })),
+      weight: 2,
+    },
+    {
       arbitrary: fc.record({
         t: fc.constant('advanceAndNot' as const),
         a: bm,
@@ -235,6 +242,14 @@ function run(k: Kernel, n: number, op: Op): unknown {
       put(k, op.off, l);
       return k.countMissing(op.bm, op.off, l.length);
     }
+    case 'filterSpread': {
+      const l = makeList(n, op.list);
+      put(k, op.off, l);
+      const outOff = op.off + l.length;
+      k.lists(outOff + l.length);
+      const count = k.filterSpread(op.off, l.length, op.seed, op.lo, op.hi, outOff);
+      return Array.from(k.lists(0).subarray(outOff, outOff + count));
+    }
     case 'testBit':
       return k.testBit(op.bm, op.page);
     case 'advanceAndNot':
@@ -318,6 +333,11 @@ function model(m: Model, op: Op): unknown {
       return;
     case 'countMissing':
       return makeList(n, op.list).filter((p) => !m.bits[op.bm][p]).length;
+    case 'filterSpread':
+      return makeList(n, op.list).filter((p) => {
+        const h = spreadHash(op.seed, p);
+        return h >= op.lo && h < op.hi;
+      });
     case 'advanceAndNot': {
       let seen = 0;
       for (let p = op.from; p < n; p++) {

@@ -49,7 +49,7 @@ describe('no pre-copy algorithm beats the oracle (fast-check)', () => {
   const comparable = algorithms.filter((a) => a.family === 'precopy' && !a.altersWorkload);
   const kernel = createKernel('wasm');
 
-  it(`holds for ${comparable.map((a) => a.id).join(', ')} on random small traces`, () => {
+  it(`holds for ${comparable.map((a) => a.id).join(', ')} on random small traces, under every --within-epoch rule`, () => {
     const traceArb = fc
       .record({
         memPages: fc.integer({ min: 1, max: 40 }),
@@ -59,8 +59,9 @@ describe('no pre-copy algorithm beats the oracle (fast-check)', () => {
         tail: fc.integer({ min: 1, max: 5000 }),
         bandwidth: fc.constantFrom(2e5, 1e6, 4e6),
         startFrac: fc.double({ min: 0, max: 0.99, noNaN: true }),
+        withinEpoch: fc.constantFrom('start' as const, 'spread' as const, 'whole' as const),
       })
-      .map(({ memPages, gaps, seed, density, tail, bandwidth, startFrac }) => {
+      .map(({ memPages, gaps, seed, density, tail, bandwidth, startFrac, withinEpoch }) => {
         let s = seed >>> 0;
         const rand = () => ((s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32);
         let t = 0;
@@ -70,7 +71,7 @@ describe('no pre-copy algorithm beats the oracle (fast-check)', () => {
           return [t, pages];
         });
         const durationUs = t + tail;
-        return { memPages, epochs, durationUs, bandwidth, startS: (startFrac * durationUs) / 1e6 };
+        return { memPages, epochs, durationUs, bandwidth, startS: (startFrac * durationUs) / 1e6, withinEpoch };
       });
     const paramsArb = fc.record({
       maxIters: fc.integer({ min: 1, max: 30 }),
@@ -80,7 +81,7 @@ describe('no pre-copy algorithm beats the oracle (fast-check)', () => {
     fc.assert(
       fc.property(traceArb, paramsArb, (tr, pr) => {
         const trace = makeTrace({ memPages: tr.memPages, pageSize: 1000, durationUs: tr.durationUs }, tr.epochs);
-        const link = { bandwidthBytesPerS: tr.bandwidth, startS: tr.startS, resumeMs: 0 };
+        const link = { bandwidthBytesPerS: tr.bandwidth, startS: tr.startS, resumeMs: 0, withinEpoch: tr.withinEpoch };
         const results = comparable.map((a) => {
           const own = Object.fromEntries(a.params.map((p) => [p.name, (pr as Record<string, string | number>)[p.name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())]]).filter(([, v]) => v !== undefined));
           return replay(trace, a, kernel, link, { ...own, maxTime: '2s' });

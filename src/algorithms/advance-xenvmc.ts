@@ -1,11 +1,11 @@
-// advance-xenvmc — seeds 001_034f8958045d5007.txt ("Advance-XENVMC", §7) and
+// advance-xenvmc — seeds 001_034f8958045d5007.txt ("Advance-XENVMC", §10) and
 // 002_a9454a348475acba.txt: co-resident VMs talk through XENVMC shared memory, and the
 // "keep-con-with-migration" extension keeps that channel during the migration, so
 // pages written by inter-VM communication live in shared memory that is not migrated:
 // writes listed in comm_pages do not dirty the guest. Everything else is seed 001's
 // pre-copy (its baseline: `precopy` on the same trace, where those writes do dirty).
 // --comm-speedup s models XENVMC's faster exchange (up to ~8× netfront's throughput,
-// seed 001 §5): trace time runs s× faster through epochs with communication, so the
+// seed 001 §9): trace time runs s× faster through epochs with communication, so the
 // communicating workload gets through its exchange sooner.
 import { DIRTY } from '../engine/engine.js';
 import { runPrecopy, sendDirtied, stopRule } from '../engine/precopy.js';
@@ -26,10 +26,8 @@ export const advanceXenvmc: Algorithm = {
     const k = e.kernel;
     const speedup = p.commSpeedup as number;
     const clock = e.clock;
-    clock.onEpoch = (ep) => {
-      k.setBitsExcept(DIRTY, ep.pagesOff, ep.pagesLen, ep.commOff, ep.commLen);
-      if (speedup !== 1) clock.rate = ep.commLen > 0 ? speedup : 1;
-    };
+    clock.onEpoch = (ep) => k.setBitsExcept(DIRTY, ep.pagesOff, ep.pagesLen, ep.commOff, ep.commLen);
+    if (speedup !== 1) clock.onEpochStart = (ep) => (clock.rate = ep.commLen > 0 ? speedup : 1);
     return runPrecopy(e, 'advance-xenvmc', p, {
       afterRound(_, round) {
         sendDirtied(e);

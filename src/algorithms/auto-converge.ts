@@ -35,7 +35,7 @@ export const autoConverge: Algorithm = {
     const startTrace = e.clock.traceUs;
     const result = runQemu(e, 'auto-converge', p, (eng, newlyDirty) => {
       dirtyInPeriod += newlyDirty;
-      if (eng.now - periodStart < 1e6) return; // QEMU looks at periods of at least 1 s
+      if (eng.now - periodStart <= 1e6) return; // QEMU: end_time > time_last_bitmap_sync + 1000 ms
       const dirtyBytes = dirtyInPeriod * eng.pageSize;
       const sentBytes = (eng.pagesSent - sentAtPeriodStart) * eng.pageSize;
       if (dirtyBytes > (sentBytes * trigger) / 100 && ++highCount >= 2) {

@@ -99,6 +99,29 @@ export function oracleBounds(e: Engine, budgets: readonly number[], horizonUs: n
   const moved: number[] = [];
   let tk = 0; // time of the last epoch applied (interval (tk, next] for τ)
   let leaf = 0;
+  // Under --within-epoch spread an epoch's writes land anywhere inside it, so for a pause
+  // inside epoch k only epochs before k have surely happened: they enter the scan one
+  // epoch late, at their start time (never later than their writes), and epoch k is
+  // left out — both relax the true constraints, so the bound stays a lower bound.
+  const lag = e.link.withinEpoch === 'spread';
+  let pending = false;
+  // The cursor's epoch: its pages' last write moves to the current leaf.
+  const applyCurrent = (): void => {
+    const view = lists();
+    moved.length = 0;
+    for (let i = cursor.pagesOff; i < cursor.pagesOff + cursor.pagesLen; i++) {
+      const p = view[i]!;
+      const from = last[p]!;
+      if (count[from] === 0) moved.push(from);
+      count[from]!++;
+      last[p] = leaf;
+    }
+    for (const from of moved) {
+      tree.rangeAdd(from + 1, leaf, count[from]!);
+      count[from] = 0;
+    }
+    pending = false;
+  };
   for (;;) {
     const next = cursor.nextUs - startUs;
     const C = tree.max;
@@ -119,25 +142,13 @@ export function oracleBounds(e: Engine, budgets: readonly number[], horizonUs: n
       if (total < b.totalUs) Object.assign(b, { feasible: true, tauUs: tau, finalPages: final, totalUs: total });
     }
     if (out.every((b) => b.totalUs <= next) || next > horizonUs) break;
-    // Apply the next epoch: its pages' last write moves to it.
-    const ep = cursor.step();
+    if (lag && pending) applyCurrent();
+    cursor.step();
     tk = next;
     leaf++;
     tree.setLeaf(leaf, tk / u);
-    // Pages whose previous last write was at the same leaf move together: one range add each.
-    const view = lists();
-    moved.length = 0;
-    for (let i = ep.pagesOff; i < ep.pagesOff + ep.pagesLen; i++) {
-      const p = view[i]!;
-      const from = last[p]!;
-      if (count[from] === 0) moved.push(from);
-      count[from]!++;
-      last[p] = leaf;
-    }
-    for (const from of moved) {
-      tree.rangeAdd(from + 1, leaf, count[from]!);
-      count[from] = 0;
-    }
+    if (lag) pending = true;
+    else applyCurrent();
   }
   clock.traceUs = startUs + tk;
   return out;
@@ -149,11 +160,12 @@ export const oracle: Algorithm = {
   source: 'ours: clairvoyant lower bound for pre-copy (docs/algorithms.md#oracle)',
   summary: 'the least time any pre-copy could take on this trace with downtime ≤ downtime-limit; every page sent once',
   params: [
-    { name: 'downtime-limit', kind: 'duration', default: 0.3, doc: 'downtime budget (s), resume time included' },
-    { name: 'max-time', kind: 'duration', default: 600, doc: 'look this far ahead in migration time (s)' },
+    { name: 'downtime-limit', kind: 'duration', default: 0.3, bareUnit: 'ms', doc: 'downtime budget: the time to send what is left while paused, as QEMU\'s downtime-limit (a bare number is ms)' },
+    { name: 'max-time', kind: 'duration', default: 600, doc: 'look this far ahead in migration time' },
   ],
   run(e, p): ReplayResult {
-    const budget = Math.max(0, Math.floor(((p.downtimeLimit as number) * 1e6 - e.link.resumeMs * 1e3) / e.transferUs(1) + 1e-9));
+    // As QEMU's downtime-limit: the time to send what is left, the resume time not included.
+    const budget = Math.floor(((p.downtimeLimit as number) * 1e6) / e.transferUs(1) + 1e-9);
     const [b] = oracleBounds(e, [budget], (p.maxTime as number) * 1e6);
     if (!b!.feasible) {
       e.pause((p.maxTime as number) * 1e6);
@@ -162,6 +174,7 @@ export const oracle: Algorithm = {
     const live = e.memPages - b!.finalPages;
     e.rounds.push({ index: 0, startS: 0, durationS: b!.tauUs / 1e6, pagesDirtied: 0, pagesSent: live, pagesSkipped: 0, pagesDeferred: 0, final: false, phase: 'precopy' });
     e.now = b!.tauUs;
+    e.clock.traceUs = e.link.startS * 1e6 + b!.tauUs;
     e.pagesSent = live;
     return e.stopAndCopy('oracle', p, b!.finalPages, 'clairvoyant');
   },

@@ -14,7 +14,14 @@ export function parseParam(spec: ParamSpec, raw: string | number): number | stri
       return text;
     }
     case 'size': value = parseSize(what, raw); break;
-    case 'duration': value = parseDuration(what, raw); break;
+    case 'duration': {
+      const bare = typeof raw === 'number' || /^\s*[0-9.eE+-]+\s*$/.test(raw);
+      if (bare && Number(raw) !== 0) {
+        if (!spec.bareUnit) fail('bad-unit', `${what}: '${raw}' needs a unit (ms, s or m), e.g. ${raw}ms`);
+        value = parseDuration(what, `${raw}${spec.bareUnit}`);
+      } else value = parseDuration(what, raw);
+      break;
+    }
     default: {
       const text = String(raw).trim().replace(/%$/, '');
       value = Number(text);
@@ -36,4 +43,17 @@ export function resolveParams(algorithm: Algorithm, given: Record<string, string
     values[key] = raw === undefined ? spec.default : parseParam(spec, raw);
   }
   return values;
+}
+
+/** A parameter's default as a person would type it (300ms, 256KiB, 29). */
+export function formatDefault(spec: ParamSpec): string {
+  const v = spec.default;
+  if (typeof v !== 'number') return String(v);
+  if (spec.kind === 'duration') return v >= 1 || v === 0 ? `${v}s` : `${+(v * 1000).toPrecision(6)}ms`;
+  if (spec.kind === 'size') {
+    for (const [unit, f] of [['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 1024]] as const) if (v >= f && v % f === 0) return `${v / f}${unit}`;
+    return `${v}B`;
+  }
+  if (spec.kind === 'percent') return `${v}%`;
+  return String(v);
 }

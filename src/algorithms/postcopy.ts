@@ -10,7 +10,7 @@ import type { Algorithm, ParamSpec } from './types.js';
 /** Parameters postcopy and hybrid share. */
 export const POSTCOPY_PARAMS: readonly ParamSpec[] = [
   { name: 'state-size', kind: 'size', default: 1024 * 1024, doc: 'CPU and device state moved during the pause (bytes)' },
-  { name: 'rtt', kind: 'duration', default: 0.0002, doc: 'round trip of one remote page fault, before the page\'s transfer (s)' },
+  { name: 'rtt', kind: 'duration', default: 0.0002, doc: 'round trip of one remote page fault, before the page\'s transfer' },
 ];
 
 /** Pages already at the destination (empty at the start: bitmaps start cleared). */

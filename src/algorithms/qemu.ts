@@ -5,7 +5,7 @@
 //   if ((!pending_size || pending_size < s->threshold_size) && can_switchover) → complete
 //   s->threshold_size = bandwidth × migrate_downtime_limit()       (300 ms by default)
 // The dirty bitmap starts all ones; pages are sent in ascending order from where the
-// last send stopped (wrapping), in ram_save_iterate() calls of at most MAX_WAIT 50 ms;
+// last send stopped (wrapping), in ram_save_iterate() calls of at most MAX_WAIT 50 ms (--iterate-time);
 // between calls the pending estimate (pages left in the bitmap) is checked, and only
 // when it is at or under the threshold is the dirty log synced into the bitmap
 // (unsent pages carry over). No iteration cap: --max-time ends a run that never
@@ -19,9 +19,9 @@ const ZERO = FIRST_FREE_BITMAP; // never set: advanceAndNot(SEND, ZERO, …) wal
 
 /** Parameters qemu and auto-converge share. */
 export const QEMU_PARAMS: readonly ParamSpec[] = [
-  { name: 'downtime-limit', kind: 'duration', default: 0.3, doc: 'switch over once what is left takes at most this long to send (s; QEMU downtime-limit, 300 ms)' },
-  { name: 'max-time', kind: 'duration', default: 600, doc: 'give up (stopReason max-time) after this much migration time (s)' },
-  { name: 'iterate-ms', kind: 'duration', default: 0.05, doc: 'the longest send between two pending checks (s; ram_save_iterate MAX_WAIT 50 ms)' },
+  { name: 'downtime-limit', kind: 'duration', default: 0.3, bareUnit: 'ms', doc: 'switch over once what is left takes less than this to send (QEMU downtime-limit; a bare number is ms, as in QEMU)' },
+  { name: 'max-time', kind: 'duration', default: 600, doc: 'give up (stopReason max-time) after this much migration time' },
+  { name: 'iterate-time', kind: 'duration', default: 0.05, doc: 'the longest send between two pending checks (ram_save_iterate MAX_WAIT, 50 ms)' },
 ];
 
 /** What happens at each dirty-bitmap sync (auto-converge throttles here). */
@@ -45,7 +45,7 @@ function sendFromPosition(e: Engine, pos: number, n: number): number {
 export function runQemu(e: Engine, algorithm: string, p: ParamValues, onSync?: SyncHook): ReplayResult & { dirtySyncCount: number } {
   const k = e.kernel;
   const thresholdPages = ((p.downtimeLimit as number) * e.bandwidth) / e.pageSize;
-  const chunk = Math.max(1, Math.floor(((p.iterateMs as number) * e.bandwidth) / e.pageSize));
+  const chunk = Math.max(1, Math.floor(((p.iterateTime as number) * e.bandwidth) / e.pageSize));
   const maxTimeUs = (p.maxTime as number) * 1e6;
   k.fill(SEND); // ram_init_bitmaps: all ones, then the setup sync
   let syncs = 1;

@@ -31,7 +31,7 @@ export const threshold: Algorithm = {
     if (perEpoch) {
       e.clock.onEpoch = (ep) => {
         k.setBits(DIRTY, ep.pagesOff, ep.pagesLen);
-        k.countPages(ep.pagesOff, ep.pagesLen);
+        if (!ep.repeat) k.countPages(ep.pagesOff, ep.pagesLen); // an epoch counts once, even when seen again
       };
     }
     return runPrecopy(e, 'threshold', p, {

@@ -16,6 +16,8 @@ export interface ParamSpec {
   min?: number;
   max?: number;
   choices?: readonly string[];
+  /** duration: the unit of a bare number ('ms' where the source's own knob is in ms); without it a duration needs a unit. */
+  bareUnit?: 'ms' | 's';
 }
 
 /** Parameter values by JSON key (camelCase). */

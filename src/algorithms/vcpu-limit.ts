@@ -30,7 +30,7 @@ export const vcpuLimit: Algorithm = {
       immp.rate = share;
     } else {
       guest.rate = share;
-      immp.onEpoch = () => {};
+      immp.rate = 0; // no IMMP column: the second clock stands still
     }
     const result = runPrecopy(e, 'vcpu-limit', p, {
       afterRound(_, round) {

@@ -7,6 +7,8 @@ import { fail } from '../errors.js';
 import { AtomicFile } from '../io/files.js';
 import { enableZstdEncoder } from '../trace/codecs.js';
 import { csvEpochs, csvHeader, epochStarts, traceToCsv, withAllEpochs, type CsvEpoch, type CsvOptions } from '../trace/csv.js';
+import { downsampleEpochs } from '../trace/downsample.js';
+import type { Trace } from '../trace/read.js';
 import { TraceWriter, type TraceCompression } from '../trace/write.js';
 import { loadTrace } from './common.js';
 
@@ -70,6 +72,28 @@ export async function csvToArrow(input: string, output: string, opts: CsvOptions
   }
 }
 
+/** Write a trace's epochs merged `factor` at a time as a new Arrow trace. */
+export async function downsampleToArrow(trace: Trace, output: string, factor: number, compression: TraceCompression, form: 'file' | 'stream'): Promise<void> {
+  if (compression === 'zstd') await enableZstdEncoder();
+  const m = trace.meta;
+  const out = new AtomicFile(output);
+  try {
+    const writer = new TraceWriter((c) => out.write(c), {
+      memPages: m.memPages, pageSize: m.pageSize, durationUs: trace.summary.durationUs,
+      intervalUs: m.intervalUs !== undefined ? m.intervalUs * factor : undefined,
+      source: m.source, workload: m.workload,
+      description: `${trace.name} down-sampled ×${factor}${m.description ? `: ${m.description}` : ''}`,
+      hasComm: trace.summary.hasComm, hasImmp: trace.summary.hasImmp,
+    }, { compression, form });
+    for (const e of downsampleEpochs(trace, factor)) writer.epoch(e.tUs, e.pages, e.comm, e.immp);
+    writer.close();
+    out.commit();
+  } catch (e) {
+    out.abort();
+    throw e;
+  }
+}
+
 export const convertCommand = {
   command: 'convert <in> <out>',
   describe: 'convert CSV epoch,t_us,page (.csv or .csv.gz) to an Arrow trace (.arrow), or an Arrow trace to CSV',
@@ -86,10 +110,15 @@ export const convertCommand = {
       .option('workload', { type: 'string', describe: 'metadata: what ran' })
       .option('description', { type: 'string', describe: 'metadata: free text' })
       .option('compression', { choices: ['none', 'zstd', 'lz4'] as const, default: 'none' as const, describe: 'Arrow body compression' })
-      .option('form', { choices: ['file', 'stream'] as const, default: 'file' as const, describe: 'Arrow IPC file or stream form' }),
+      .option('form', { choices: ['file', 'stream'] as const, default: 'file' as const, describe: 'Arrow IPC file or stream form' })
+      .option('downsample', { type: 'number', describe: 'Arrow → Arrow: merge this many consecutive epochs into one (a dirty log read that many times less often)' }),
   async handler(argv: any) {
     const isCsv = (f: string) => /\.csv(\.gz)?$/.test(f);
-    if (isCsv(argv.in) && !isCsv(argv.out)) {
+    if (argv.downsample !== undefined) {
+      if (!Number.isSafeInteger(argv.downsample) || argv.downsample < 1) fail('usage', `--downsample: '${argv.downsample}' is not a whole number ≥ 1`);
+      if (isCsv(argv.in) || isCsv(argv.out)) fail('usage', '--downsample converts an Arrow trace to an Arrow trace');
+      await downsampleToArrow(loadTrace(argv.in), argv.out, argv.downsample, argv.compression, argv.form);
+    } else if (isCsv(argv.in) && !isCsv(argv.out)) {
       for (const k of ['mem-pages', 'page-size', 'interval-us', 'duration-us'] as const) {
         const v = argv[k];
         if (v !== undefined && (!Number.isSafeInteger(v) || v < 1)) fail('usage', `--${k}: '${v}' is not a whole number ≥ 1`);

@@ -1,9 +1,11 @@
 // migreplay replay <trace> — replay a trace against one or more algorithms.
 import type { Argv } from 'yargs';
 import { algorithms, findAlgorithm } from '../algorithms/index.js';
+import { formatDefault } from '../algorithms/params.js';
 import { paramKey, type Algorithm } from '../algorithms/types.js';
 import { fail } from '../errors.js';
-import { addOracleDistances, replay } from '../engine/replay.js';
+import { addOracleDistances, addWithinEpochRange, isCoarse, samplingIntervalUs, replay } from '../engine/replay.js';
+import type { WithinEpoch } from '../engine/clock.js';
 import type { LinkParams, ReplayResult } from '../engine/types.js';
 import { writeFileAtomic } from '../io/files.js';
 import { resultsArrow, resultsCsv, resultsDocument, type ResultsDocument } from '../output/results.js';
@@ -29,7 +31,7 @@ export function addAlgorithmOptions<T>(y: Argv<T>): Argv<T> {
   for (const a of algorithms) {
     for (const p of a.params) {
       const list = seen.get(p.name) ?? [];
-      list.push(`${a.id} ${p.default}`);
+      list.push(`${a.id} ${formatDefault(p)}`);
       seen.set(p.name, list);
     }
   }
@@ -49,14 +51,20 @@ export function addLinkOptions<T>(y: Argv<T>) {
     .option('bandwidth', { type: 'string', default: '1Gbit', describe: 'link bandwidth (100Mbit, 1Gbit, 10GB/s, or bytes/s)' })
     .option('start', { type: 'string', default: '0s', describe: 'trace time at which the migration starts' })
     .option('resume-ms', { type: 'string', default: '0', describe: 'time to resume the guest at the destination, added to downtime (ms)' })
+    .option('within-epoch', { choices: ['spread', 'start', 'whole'] as const, default: 'spread' as const, describe: 'where in its epoch a write lands: spread over it by a fixed hash, all at its start, or seen by every round it overlaps (docs/model.md)' })
     .option('kernel', { choices: ['wasm', 'js'] as const, default: 'wasm' as const, describe: 'kernel: the WebAssembly one or the TypeScript reference' });
 }
 
 /** The link from parsed options. */
-export function linkFrom(argv: { bandwidth: string; start: string; resumeMs?: string; 'resume-ms'?: string }): LinkParams {
+export function linkFrom(argv: { bandwidth: string; start: string; resumeMs?: string; 'resume-ms'?: string; 'within-epoch'?: WithinEpoch }): LinkParams {
   const resume = Number(argv['resume-ms'] ?? argv.resumeMs ?? 0);
   if (!Number.isFinite(resume) || resume < 0) fail('bad-unit', `--resume-ms: '${argv['resume-ms']}' is not a number of milliseconds ≥ 0`);
-  return { bandwidthBytesPerS: parseRate('--bandwidth', argv.bandwidth), startS: parseDuration('--start', argv.start), resumeMs: resume };
+  return {
+    bandwidthBytesPerS: parseRate('--bandwidth', argv.bandwidth),
+    startS: parseDuration('--start', argv.start),
+    resumeMs: resume,
+    withinEpoch: argv['within-epoch'] ?? 'spread',
+  };
 }
 
 /** The algorithm-parameter values given on the command line; each must belong to a picked algorithm. */
@@ -81,9 +89,18 @@ function humanTable(doc: ResultsDocument): string {
     r.oracle ? `${sig(r.oracle.timeRatio, 3)}${r.oracle.comparable ? '' : '*'}` : '-',
     r.stopReason + (r.wrapped ? ' (wrapped)' : ''),
   ]);
-  const note = doc.results.some((r) => r.oracle && !r.oracle.comparable)
+  let note = doc.results.some((r) => r.oracle && !r.oracle.comparable)
     ? '\n* changes the workload or what is migrated: the oracle bound does not apply to it\n'
     : '';
+  const ranged = doc.results.filter((r) => r.withinEpochRange);
+  if (ranged.length > 0) {
+    const span = (x: [number, number] | null, f = (v: number) => String(sig(v))) => (x ? `${f(x[0])} – ${f(x[1])}` : 'never switches over under some rule');
+    note += '\nRange over --within-epoch start, spread, whole (the trace is coarse for these rounds):\n';
+    note += formatTable(
+      ['algorithm', 'pages sent', 'total s', 'downtime ms', 'iters'],
+      ranged.map((r) => [r.algorithm, span(r.withinEpochRange!.pagesSent), span(r.withinEpochRange!.totalTimeS), span(r.withinEpochRange!.downtimeMs), span(r.withinEpochRange!.iterations)]),
+    );
+  }
   return head + formatTable(['algorithm', 'pages sent', 'MiB sent', 'total s', 'downtime ms', 'iters', 'R_d', 'time/oracle', 'stop reason'], rows) + note;
 }
 
@@ -113,6 +130,15 @@ export const replayCommand = {
     const trace = loadTrace(argv.trace);
     const results = picked.map((a) => replay(trace, a, kernel, link, params));
     addOracleDistances(trace, kernel, link, results, findAlgorithm);
+    const coarse = picked.filter((a, i) => a.family !== 'bound' && isCoarse(trace, results[i]!));
+    for (const a of coarse) addWithinEpochRange(trace, a, kernel, link, params, results[picked.indexOf(a)]!);
+    if (coarse.length > 0) {
+      process.stderr.write(
+        `migreplay: warning: ${trace.name} is coarse for the rounds of ${coarse.map((a) => a.id).join(', ')} ` +
+          `(median round < 4 × the ${samplingIntervalUs(trace) / 1e3} ms sampling interval): their results depend on --within-epoch; ` +
+          `the range over start, spread and whole is ${argv.json ? 'in withinEpochRange' : 'shown below the table'}\n`,
+      );
+    }
     const doc = resultsDocument(trace, { bandwidthBytesPerS: link.bandwidthBytesPerS, startS: link.startS, resumeMs: link.resumeMs }, results);
     if (argv.out) writeResults(argv.out, doc);
     process.stdout.write(argv.json ? JSON.stringify(doc, null, 2) + '\n' : humanTable(doc));

@@ -19,6 +19,10 @@ export interface StagedEpoch {
   lengthUs: number;
   /** Epochs visited before this one since the cursor began (wraps included). */
   ordinal: number;
+  /** The epoch's row in the trace (the same on every wrap). */
+  row: number;
+  /** Seen again by a later round (--within-epoch whole): counters should not count it twice. */
+  repeat: boolean;
   pagesOff: number;
   pagesLen: number;
   commOff: number;
@@ -32,6 +36,9 @@ export class EpochCursor implements StagedEpoch {
   timeUs = 0;
   lengthUs = 0;
   ordinal = -1;
+  row = -1;
+  repeat = false;
+  private nextRow = 0;
   pagesOff = 0;
   pagesLen = 0;
   commOff = 0;
@@ -69,6 +76,7 @@ export class EpochCursor implements StagedEpoch {
       const r = this.batches.next();
       if (r.done) {
         this.pass++;
+        this.nextRow = 0;
         this.batches = this.trace.batches()[Symbol.iterator]();
         continue;
       }
@@ -100,6 +108,7 @@ export class EpochCursor implements StagedEpoch {
     const offset = this.pass * this.periodUs;
     this.timeUs = b.tUs[i]! + offset;
     this.ordinal++;
+    this.row = this.nextRow++;
     this.pagesOff = this.stageBase + b.offsets[i]!;
     this.pagesLen = b.offsets[i + 1]! - b.offsets[i]!;
     if (b.commOffsets) {

@@ -1,10 +1,11 @@
 // The replay clock and round bookkeeping shared by every algorithm. Migration time
-// runs in µs from 0; each trace clock runs from --start at `rate` trace-µs per
-// migration-µs (1 unless the guest, or one process in it, is slowed). An epoch's writes land when trace time passes its
-// t_us (--within-epoch start): a span [a, b) of trace time sees epochs a ≤ t_us < b.
+// runs in µs from 0; each trace clock (src/engine/clock.ts) runs from --start at
+// `rate` trace-µs per migration-µs (1 unless the guest, or one process in it, is
+// slowed) and lands each epoch's writes under the --within-epoch rule.
 import type { Bitmap, Kernel } from '../kernel/types.js';
 import type { Trace } from '../trace/read.js';
-import { EpochCursor, stageCapacity, type StagedEpoch } from './cursor.js';
+import { TraceClock } from './clock.js';
+import { EpochCursor, stageCapacity } from './cursor.js';
 import type { LinkParams, ReplayResult, RoundRecord } from './types.js';
 
 /** Bitmaps every replay has; algorithms may ask for more (handles from FIRST_FREE_BITMAP on). */
@@ -24,33 +25,6 @@ export interface EngineNeeds {
   extraBitmaps?: number;
   /** Trace clocks (default 1): each walks the trace on its own time line, e.g. a slowed process. */
   clocks?: number;
-}
-
-/** One walk over the trace: its own trace time, speed and effect of each epoch. */
-export class TraceClock {
-  /** Unwrapped trace time, µs. */
-  traceUs: number;
-  /** Trace µs that pass per migration µs (1 = full speed). */
-  rate = 1;
-  /** What happens to each epoch as this clock passes it; by default its pages dirty DIRTY. */
-  onEpoch: (epoch: StagedEpoch) => void;
-
-  constructor(readonly cursor: EpochCursor, startUs: number, kernel: Kernel) {
-    this.traceUs = startUs;
-    this.onEpoch = (e) => kernel.setBits(DIRTY, e.pagesOff, e.pagesLen);
-  }
-
-  /** Let `dtUs` of migration time pass, applying each epoch whose start trace time passes (an epoch may change the rate). */
-  advance(dtUs: number): void {
-    const cursor = this.cursor;
-    let remaining = dtUs;
-    while (cursor.nextUs < this.traceUs + remaining * this.rate) {
-      remaining -= (cursor.nextUs - this.traceUs) / this.rate;
-      this.traceUs = cursor.nextUs;
-      this.onEpoch(cursor.step());
-    }
-    this.traceUs += remaining * this.rate;
-  }
 }
 
 /** One replay in progress: kernel state, clock, trace cursor and the round table. */
@@ -77,12 +51,19 @@ export class Engine {
     this.pageSize = trace.meta.pageSize;
     this.bandwidth = link.bandwidthBytesPerS;
     kernel.init(this.memPages, FIRST_FREE_BITMAP + (needs.extraBitmaps ?? 0));
+    // List area: each clock's staged batch, each clock's spread slice of an epoch, then scratch.
     const stage = stageCapacity(trace);
+    const slice = 3 * trace.summary.maxEpochPages;
     const clocks = needs.clocks ?? 1;
-    this.scratchOffset = stage * clocks;
+    this.scratchOffset = (stage + slice) * clocks;
     kernel.lists(this.scratchOffset + SCRATCH_LISTS);
     const startUs = link.startS * 1e6;
-    for (let c = 0; c < clocks; c++) this.clocks.push(new TraceClock(new EpochCursor(trace, kernel, c * stage, startUs), startUs, kernel));
+    for (let c = 0; c < clocks; c++) {
+      const cursor = new EpochCursor(trace, kernel, c * stage, startUs);
+      const clock = new TraceClock(cursor, startUs, kernel, link.withinEpoch, clocks * stage + c * slice);
+      clock.onEpoch = (e) => kernel.setBits(DIRTY, e.pagesOff, e.pagesLen);
+      this.clocks.push(clock);
+    }
   }
 
   /** The guest's clock. */
@@ -113,6 +94,7 @@ export class Engine {
     this.runTo(this.now);
     this.kernel.clear(DIRTY);
     this.roundStart = this.now;
+    for (const clock of this.clocks) clock.roundStarts();
   }
 
   /** Close a live round and add it to the table. */

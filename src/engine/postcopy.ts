@@ -3,7 +3,9 @@
 // to a page that has not arrived faults, and the guest waits rtt + one page's
 // transfer for it (faults are served one at a time and preempt the push). Every
 // missing page crosses exactly once. The trace holds writes only: a read of a missing
-// page would fault too, so the faults counted here are a lower bound.
+// page would fault too, so the faults counted here are a lower bound. The guest's writes
+// land at their epoch's start here whatever --within-epoch says (post-copy pulls whole
+// pages on first touch; the rule matters for pre-copy rounds).
 import type { Bitmap } from '../kernel/types.js';
 import { TMP, type Engine } from './engine.js';
 import type { ReplayResult } from './types.js';
@@ -92,6 +94,7 @@ export function postcopyPhase(
     }
   }
   e.now = Math.max(endUs, now);
+  clock.traceUs += e.now - now; // the guest ran on until the last page arrived
   e.pagesSent += missingAtStart;
   e.rounds.push({
     index: e.rounds.length, startS: phaseStart / 1e6, durationS: (e.now - phaseStart) / 1e6,

@@ -5,6 +5,7 @@ import { fail } from '../errors.js';
 import type { Kernel } from '../kernel/types.js';
 import type { Trace } from '../trace/read.js';
 import { oracle, oracleBounds } from '../algorithms/oracle.js';
+import { WITHIN_EPOCH_RULES } from './clock.js';
 import { Engine } from './engine.js';
 import { DEFAULT_LINK, type LinkParams, type ReplayResult } from './types.js';
 
@@ -42,7 +43,9 @@ export function addOracleDistances(trace: Trace, kernel: Kernel, link: Partial<L
   const bounds = oracleBounds(new Engine(trace, kernel, fullLink, oracle.needs), budgets, horizonUs);
   measured.forEach((r, i) => {
     const b = bounds[i]!;
-    if (!b.feasible) return; // cannot happen for a schedule the engine produced; left out rather than invented
+    // Never for comparable algorithms (their schedules are feasible); an algorithm that
+    // slows the guest can beat every pre-copy schedule: then there is no distance to give.
+    if (!b.feasible) return;
     r.oracle = {
       budgetPages: b.budgetPages,
       oracleTotalTimeS: b.totalUs / 1e6,
@@ -51,4 +54,44 @@ export function addOracleDistances(trace: Trace, kernel: Kernel, link: Partial<L
       comparable: !algorithmsById(r.algorithm)!.altersWorkload,
     };
   });
+}
+
+/** The sampling interval of a trace, µs: interval_us, else the median epoch length. */
+export function samplingIntervalUs(trace: Trace): number {
+  if (trace.meta.intervalUs !== undefined) return trace.meta.intervalUs;
+  const s = trace.summary;
+  return s.epochs > 1 ? (s.lastUs - s.firstUs) / (s.epochs - 1) : s.durationUs;
+}
+
+/** Whether a result's rounds are short against the trace's epochs: median live round < 4 × the sampling interval. */
+export function isCoarse(trace: Trace, result: ReplayResult): boolean {
+  const live = result.rounds.filter((r) => r.phase === 'precopy').map((r) => r.durationS).sort((a, b) => a - b);
+  if (live.length === 0) return false;
+  const median = live.length % 2 ? live[(live.length - 1) / 2]! : (live[live.length / 2 - 1]! + live[live.length / 2]!) / 2;
+  return median * 1e6 < 4 * samplingIntervalUs(trace);
+}
+
+/** Replay an algorithm under every --within-epoch rule and attach the spread of its metrics to `result` (the run under link.withinEpoch). */
+export function addWithinEpochRange(
+  trace: Trace, algorithm: Algorithm, kernel: Kernel, link: Partial<LinkParams>, params: Record<string, string | number | undefined>, result: ReplayResult,
+): void {
+  const own = { ...DEFAULT_LINK, ...link }.withinEpoch;
+  const byRule: Record<string, { pagesSent: number; totalTimeS: number; downtimeMs: number | null; iterations: number }> = {};
+  for (const rule of WITHIN_EPOCH_RULES) {
+    const r = rule === own ? result : replay(trace, algorithm, kernel, { ...link, withinEpoch: rule }, params);
+    byRule[rule] = { pagesSent: r.pagesSent, totalTimeS: r.totalTimeS, downtimeMs: r.downtimeMs, iterations: r.iterations };
+  }
+  const values = Object.values(byRule);
+  const span = (f: (x: (typeof values)[number]) => number | null): [number, number] | null => {
+    const xs = values.map(f);
+    if (xs.some((x) => x === null)) return null;
+    return [Math.min(...(xs as number[])), Math.max(...(xs as number[]))];
+  };
+  result.withinEpochRange = {
+    pagesSent: span((x) => x.pagesSent)!,
+    totalTimeS: span((x) => x.totalTimeS)!,
+    downtimeMs: span((x) => x.downtimeMs),
+    iterations: span((x) => x.iterations)!,
+    byRule,
+  };
 }

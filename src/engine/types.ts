@@ -1,3 +1,5 @@
+import type { WithinEpoch } from './clock.js';
+
 // What a replay produces: one RoundRecord per round, one ReplayResult per algorithm.
 
 /** One round of a migration; the stop-and-copy round has final = true. */
@@ -40,6 +42,14 @@ export interface ReplayResult {
   /** Whether the migration ran past the end of the trace and wrapped to its start. */
   wrapped: boolean;
   rounds: RoundRecord[];
+  /** When the trace is coarse for this run's rounds: min and max of each metric over the three --within-epoch rules, and each rule's values (downtimeMs null if some rule never switched over). */
+  withinEpochRange?: {
+    pagesSent: [number, number];
+    totalTimeS: [number, number];
+    downtimeMs: [number, number] | null;
+    iterations: [number, number];
+    byRule: Record<string, { pagesSent: number; totalTimeS: number; downtimeMs: number | null; iterations: number }>;
+  };
   /** Distance from the oracle at this result's downtime (pre-copy algorithms that completed). */
   oracle?: OracleDistance;
   /** qemu, auto-converge: dirty-bitmap syncs, the setup and final ones included (QEMU's dirty-sync-count). */
@@ -82,7 +92,9 @@ export interface LinkParams {
   startS: number;
   /** Time to resume the guest at the destination, added to the downtime, ms. */
   resumeMs: number;
+  /** Where in its epoch a write lands (docs/model.md). */
+  withinEpoch: WithinEpoch;
 }
 
-/** Default link: 1 Gbit/s, start at 0, no resume cost. */
-export const DEFAULT_LINK: LinkParams = { bandwidthBytesPerS: 1e9 / 8, startS: 0, resumeMs: 0 };
+/** Default link and clock: 1 Gbit/s, start at 0, no resume cost, writes spread over their epoch. */
+export const DEFAULT_LINK: LinkParams = { bandwidthBytesPerS: 1e9 / 8, startS: 0, resumeMs: 0, withinEpoch: 'spread' };

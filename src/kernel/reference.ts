@@ -5,7 +5,7 @@
 // bits ≥ memPages stay 0. Counters are a Uint8Array saturating at COUNTER_MAX.
 
 import { checkCapacity, checkInitArgs, grownCapacity } from './common.js';
-import { COUNTER_MAX, type Bitmap, type Kernel } from './types.js';
+import { COUNTER_MAX, spreadHash, type Bitmap, type Kernel } from './types.js';
 
 /** Number of set bits of a 32-bit word (SWAR). */
 function popcount32(x: number): number {
@@ -140,6 +140,15 @@ export function createReferenceKernel(): Kernel {
     clearRange(bm: Bitmap, from: number, to: number): void {
       const words = maps[bm];
       for (let p = from; p < to; p++) words[p >>> 5] &= ~(1 << (p & 31));
+    },
+
+    filterSpread(off: number, len: number, seed: number, lo: number, hi: number, outOff: number): number {
+      let n = 0;
+      for (let i = off; i < off + len; i++) {
+        const h = spreadHash(seed, list[i]);
+        if (h >= lo && h < hi) list[outOff + n++] = list[i];
+      }
+      return n;
     },
 
     countMissing(bm: Bitmap, off: number, len: number): number {

@@ -51,6 +51,8 @@ export interface Kernel {
   clearRange(bm: Bitmap, from: number, to: number): void;
   /** How many pages of lists[off … off+len) are NOT set in bm. */
   countMissing(bm: Bitmap, off: number, len: number): number;
+  /** Copy to lists[outOff …] the pages p of lists[off … off+len) with lo ≤ spreadHash(seed, p) < hi (0 ≤ lo ≤ hi ≤ 2^31), in order; return how many. */
+  filterSpread(off: number, len: number, seed: number, lo: number, hi: number, outOff: number): number;
   /** Whether page's bit is set in bm. */
   testBit(bm: Bitmap, page: number): boolean;
   /** Scan a & ~b from page `from` upward; return the page just after the k-th set bit found, or memPages if fewer than k (k ≥ 1). */
@@ -68,4 +70,20 @@ export interface Kernel {
   counter(page: number): number;
   /** dst = { pages whose counter ≥ threshold } (threshold ≥ 1). */
   selectAtLeast(threshold: number, dst: Bitmap): void;
+}
+
+/** Where in its epoch a page's write falls, as a 31-bit fraction (the --within-epoch spread rule): a fixed mix of (epoch seed, page). */
+export function spreadHash(seed: number, page: number): number {
+  let x = Math.imul((page ^ seed) >>> 0, 0x9e3779b1);
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x85ebca6b);
+  x ^= x >>> 13;
+  x = Math.imul(x, 0xc2b2ae35);
+  x ^= x >>> 16;
+  return x >>> 1;
+}
+
+/** The seed of an epoch for spreadHash: a mix of its row in the trace (the same on every wrap). */
+export function epochSeed(row: number): number {
+  return spreadHash(0x632be5ab, row >>> 0) * 2 + 1;
 }

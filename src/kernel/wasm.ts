@@ -35,6 +35,7 @@ interface KernelExports {
   setRange(bm: number, from: number, to: number): void;
   clearRange(bm: number, from: number, to: number): void;
   countMissing(bm: number, list: number, len: number): number;
+  filterSpread(list: number, len: number, seed: number, lo: number, hi: number, out: number): number;
   advanceAndNot(a: number, b: number, from: number, k: number, pages: number): number;
   collect(bm: number, from: number, to: number, out: number): number;
   countPages(ctr: number, list: number, len: number): void;
@@ -178,6 +179,9 @@ export function createWasmKernel(module: WebAssembly.Module): Kernel {
     },
     countMissing(bm: Bitmap, off: number, len: number): number {
       return ex.countMissing(bmPtr(bm), listAt(off), len) >>> 0;
+    },
+    filterSpread(off: number, len: number, seed: number, lo: number, hi: number, outOff: number): number {
+      return ex.filterSpread(listAt(off), len, seed, lo, hi, listAt(outOff)) >>> 0;
     },
     advanceAndNot(a: Bitmap, b: Bitmap, from: number, k: number): number {
       // k is a u32 in wasm; memPages < 2^32 set bits exist at most, so clamping keeps the answer.

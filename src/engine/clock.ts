@@ -1,0 +1,106 @@
+// A trace clock: one walk over the trace's epochs on its own time line, applying each
+// epoch's writes as trace time passes them under the --within-epoch rule:
+//   start  — an epoch's writes all land at its t_us (DESIGN.md's rule);
+//   spread — each page's write lands at t_us + h·length, h a fixed hash of (epoch row,
+//            page) uniform in [0, 1): a span covering a fraction f of an epoch sees
+//            about f of its pages, the same ones every time;
+//   whole  — every round that overlaps any part of an epoch sees all of it (an upper
+//            bound on dirtying): at each round start the epoch in progress is seen again.
+import { epochSeed, type Kernel } from '../kernel/types.js';
+import type { EpochCursor, StagedEpoch } from './cursor.js';
+
+/** How the writes of an epoch are placed in time. */
+export type WithinEpoch = 'start' | 'spread' | 'whole';
+
+/** The rules, in the order ranges list them. */
+export const WITHIN_EPOCH_RULES: readonly WithinEpoch[] = ['start', 'spread', 'whole'];
+
+const FULL = 2 ** 31; // spread fractions are 31-bit
+
+/** One walk over the trace: its own trace time, speed and effect of each epoch. */
+export class TraceClock {
+  /** Unwrapped trace time, µs. */
+  traceUs: number;
+  /** Trace µs that pass per migration µs (1 = full speed). */
+  rate = 1;
+  /** What happens to each epoch's writes as this clock passes them; set by the engine and algorithms. */
+  onEpoch: (epoch: StagedEpoch) => void = () => {};
+  /** Called when the clock enters an epoch (before any of its writes land), e.g. to change the rate. */
+  onEpochStart: (epoch: StagedEpoch) => void = () => {};
+
+  // spread: how much of the current epoch (the cursor's) has landed, as a 31-bit fraction.
+  private landed = FULL;
+  private readonly part: StagedEpoch;
+
+  constructor(
+    readonly cursor: EpochCursor,
+    startUs: number,
+    private readonly kernel: Kernel,
+    readonly rule: WithinEpoch,
+    private readonly spreadOffset: number,
+  ) {
+    this.traceUs = startUs;
+    this.part = {
+      timeUs: 0, lengthUs: 0, ordinal: -1, row: -1, repeat: false,
+      pagesOff: spreadOffset, pagesLen: 0, commOff: spreadOffset, commLen: 0, immpOff: spreadOffset, immpLen: 0,
+    };
+    // The epoch in progress at the start: under spread its later writes are still to come.
+    if (rule === 'spread' && cursor.ordinal >= 0 && cursor.nextUs > startUs) {
+      this.landed = Math.min(FULL, Math.ceil(((startUs - cursor.timeUs) / cursor.lengthUs) * FULL));
+    }
+  }
+
+  /** Let `dtUs` of migration time pass, applying the writes trace time passes (an epoch may change the rate). */
+  advance(dtUs: number): void {
+    const cursor = this.cursor;
+    let remaining = dtUs;
+    for (;;) {
+      const target = this.traceUs + remaining * this.rate;
+      if (this.rule === 'spread' && this.landed < FULL) {
+        // The current epoch's writes up to the target (or its end) land now.
+        this.land(Math.min(target, cursor.nextUs));
+        if (target <= cursor.nextUs) break;
+      }
+      if (!(cursor.nextUs < target)) break;
+      remaining -= (cursor.nextUs - this.traceUs) / this.rate;
+      this.traceUs = cursor.nextUs;
+      const ep = cursor.step();
+      ep.repeat = false;
+      this.onEpochStart(ep);
+      if (this.rule === 'spread') this.landed = 0;
+      else this.onEpoch(ep);
+    }
+    this.traceUs += remaining * this.rate;
+  }
+
+  // spread: land the current epoch's pages whose write time is before `untilUs`.
+  private land(untilUs: number): void {
+    const c = this.cursor;
+    const to = untilUs >= c.nextUs ? FULL : Math.min(FULL, Math.ceil(((untilUs - c.timeUs) / c.lengthUs) * FULL));
+    if (to <= this.landed) return;
+    const seed = epochSeed(c.row);
+    const k = this.kernel;
+    const part = this.part;
+    part.timeUs = c.timeUs;
+    part.lengthUs = c.lengthUs;
+    part.ordinal = c.ordinal;
+    part.row = c.row;
+    part.pagesOff = this.spreadOffset;
+    part.pagesLen = k.filterSpread(c.pagesOff, c.pagesLen, seed, this.landed, to, part.pagesOff);
+    part.commOff = part.pagesOff + part.pagesLen;
+    part.commLen = k.filterSpread(c.commOff, c.commLen, seed, this.landed, to, part.commOff);
+    part.immpOff = part.commOff + part.commLen;
+    part.immpLen = k.filterSpread(c.immpOff, c.immpLen, seed, this.landed, to, part.immpOff);
+    this.landed = to;
+    if (part.pagesLen > 0) this.onEpoch(part);
+  }
+
+  /** A round begins at the current trace time: under whole, it sees the epoch in progress again. */
+  roundStarts(): void {
+    const c = this.cursor;
+    if (this.rule !== 'whole' || c.ordinal < 0 || !(c.nextUs > this.traceUs)) return;
+    c.repeat = true;
+    this.onEpoch(c);
+    c.repeat = false;
+  }
+}
