@@ -117,6 +117,17 @@ function cases(n) {
         run: (k, c) => k.advanceAndNot(A, B, 0, c.half),
       },
       { op: 'collect', unit: 'pages', work: n, run: (k) => k.collect(A, 0, n, pOut) },
+      // Range writes cover all but a few pages at each end, so word edges count.
+      { op: 'setRange', unit: 'pages', work: n - 8, run: (k) => (k.setRange(D, 3, n - 5), 0) },
+      { op: 'clearRange', unit: 'pages', work: n - 8, run: (k) => (k.clearRange(D, 3, n - 5), 0) },
+      { op: 'countMissing', unit: 'entries', work: scatter.length, run: (k) => k.countMissing(A, pScatter, scatter.length) },
+      {
+        // Keep the pages of the ascending list whose spread hash falls in the first 30 %.
+        op: 'filterSpread',
+        unit: 'entries',
+        work: list.length,
+        run: (k) => k.filterSpread(pList, list.length, 0x9e3779b9, 0, Math.floor(0.3 * 2 ** 31), pOut),
+      },
       { op: 'countPages', unit: 'entries', work: scatter.length, run: (k) => (k.countPages(pScatter, scatter.length), 0) },
       { op: 'countBitmap', unit: 'pages', work: n, run: (k) => (k.countBitmap(A), 0) },
       { op: 'selectAtLeast', unit: 'pages', work: n, run: (k) => (k.selectAtLeast(2, D), 0) },
