@@ -16,21 +16,27 @@ function describe(e: NodeJS.ErrnoException): string {
   }
 }
 
-/** A ByteSource reading a file in chunks; memory stays bounded whatever its size. */
-export function fileSource(file: string, chunkSize = 1 << 22): ByteSource {
-  let fd: number;
-  let size: number;
+function openForReading(file: string): number {
   try {
-    fd = fs.openSync(file, 'r');
-    const st = fs.fstatSync(fd);
-    if (st.isDirectory()) fail('file-unreadable', `${file}: is a folder, not a trace file`);
-    size = st.size;
+    const fd = fs.openSync(file, 'r');
+    if (fs.fstatSync(fd).isDirectory()) {
+      fs.closeSync(fd);
+      fail('file-unreadable', `${file}: is a folder, not a trace file`);
+    }
+    return fd;
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (!err.code) throw e;
     return fail(err.code === 'ENOENT' ? 'file-missing' : 'file-unreadable', `${file}: ${describe(err)}`);
   }
-  const readAt = (from: number, length: number): Uint8Array => {
+}
+
+/** A ByteSource reading a file in chunks; memory stays bounded whatever its size. */
+export function fileSource(file: string, chunkSize = 1 << 22): ByteSource {
+  const probe = openForReading(file);
+  const size = fs.fstatSync(probe).size;
+  fs.closeSync(probe);
+  const readFrom = (fd: number, from: number, length: number): Uint8Array => {
     const buf = new Uint8Array(Math.max(0, Math.min(length, size - from)));
     let got = 0;
     while (got < buf.length) {
@@ -40,13 +46,23 @@ export function fileSource(file: string, chunkSize = 1 << 22): ByteSource {
     }
     return got === buf.length ? buf : buf.subarray(0, got);
   };
+  // No descriptor is held between reads: a pass abandoned half-way (a replay that ends
+  // before the trace does) must not leak one.
+  const read = (from: number, length: number): Uint8Array => {
+    const fd = openForReading(file);
+    try {
+      return readFrom(fd, from, length);
+    } finally {
+      fs.closeSync(fd);
+    }
+  };
   return {
     name: file,
     size,
-    read: readAt,
+    read,
     *chunks(from) {
       // A fresh buffer per chunk: decoded batches may keep views into it.
-      for (let at = from; at < size; at += chunkSize) yield readAt(at, chunkSize);
+      for (let at = from; at < size; at += chunkSize) yield read(at, chunkSize);
     },
   };
 }

@@ -166,6 +166,8 @@ function listColumn(src: string, batchIndex: number, batch: RecordBatch, name: s
 
 function decodeBatch(src: string, batchIndex: number, batch: RecordBatch): EpochBatch {
   const length = batch.numRows;
+  // apache-arrow yields an empty batch without column data for a stream with no record batches.
+  if (length === 0) return { length: 0, tUs: new Float64Array(0), offsets: new Int32Array(1), pages: new Uint32Array(0) };
   const tData = batch.getChild(COLUMNS.t)!.data[0] as Data;
   if (tData.nullCount > 0) fail('trace-rule', `${src}: batch ${batchIndex}: column '${COLUMNS.t}' has nulls`);
   const t64 = (tData.values as BigInt64Array | BigUint64Array).subarray(tData.offset, tData.offset + length);
