@@ -67,12 +67,17 @@ const WHOLE_FILE_LIMIT = 2 ** 31 - 1;
 function openReader(src: ByteSource): RecordBatchReader {
   registerCodecs();
   const start = streamStart(src);
-  let reader: RecordBatchReader;
+  let reader: RecordBatchReader | undefined;
+  let problem = 'no schema message';
   try {
     reader = RecordBatchReader.from(src.chunks(start)) as RecordBatchReader;
     reader.open();
   } catch (e) {
-    if (start === 0 || src.size > WHOLE_FILE_LIMIT) return fail('not-arrow', `${src.name}: not an Arrow IPC file or stream (${oneLine(e)})`);
+    problem = oneLine(e);
+    reader = undefined;
+  }
+  if (!reader?.schema) {
+    if (start === 0 || src.size > WHOLE_FILE_LIMIT) return fail('not-arrow', `${src.name}: not an Arrow IPC file or stream (${problem})`);
     try {
       reader = RecordBatchReader.from(src.read(0, src.size)) as RecordBatchReader;
       reader.open();
