@@ -6,6 +6,9 @@ import { openTrace, type Trace } from './trace/read.js';
 export { createKernel, loadWasmModule } from './kernel/node.js';
 export { fileSource, AtomicFile, writeFileAtomic } from './io/files.js';
 export * from './index.js';
+export { runSweep, type SweepOptions, type SweepStats } from './sweep/run.js';
+export { mergeFiles } from './sweep/merge.js';
+export { readTable, writeTable } from './sweep/formats.js';
 
 /** Open and validate a trace file (Arrow IPC file or stream), reading it in bounded memory. */
 export function openTraceFile(path: string): Trace {

@@ -2,6 +2,7 @@
 import type { Argv } from 'yargs';
 import { traceStats, type TraceStats } from '../trace/inspect.js';
 import { formatTable, loadTrace, pickKernel, sig } from './common.js';
+import { checkPlotFile, writeTracePlot } from './report.js';
 
 function human(s: TraceStats): string {
   const lines = [
@@ -26,9 +27,14 @@ export const inspectCommand = {
   builder: (y: Argv) =>
     y.positional('trace', { type: 'string', demandOption: true, describe: 'trace file (Arrow IPC)' })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON' })
-      .option('kernel', { choices: ['wasm', 'js'] as const, default: 'wasm' as const, describe: 'kernel used for the bitmaps' }),
-  handler(argv: any) {
-    const stats = traceStats(loadTrace(argv.trace), pickKernel(argv.kernel));
+      .option('kernel', { choices: ['wasm', 'js'] as const, default: 'wasm' as const, describe: 'kernel used for the bitmaps' })
+      .option('plot', { type: 'string', describe: 'draw the trace to FILE (.svg or .png): page × time heat map, dirty pages per epoch, writable working set' }),
+  async handler(argv: any) {
+    if (argv.plot) checkPlotFile(argv.plot);
+    const trace = loadTrace(argv.trace);
+    const kernel = pickKernel(argv.kernel);
+    const stats = traceStats(trace, kernel);
+    if (argv.plot) await writeTracePlot(argv.plot, trace, kernel);
     process.stdout.write(argv.json ? JSON.stringify(stats, null, 2) + '\n' : human(stats));
   },
 };

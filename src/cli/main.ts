@@ -7,6 +7,9 @@ import { abortAllOutputs } from '../io/files.js';
 import { VERSION } from '../version.js';
 import { convertCommand } from './convert.js';
 import { genCommand } from './gen.js';
+import { mergeCommand } from './merge.js';
+import { sweepCommand } from './sweep.js';
+import { reportCommand } from './report.js';
 import { inspectCommand } from './inspect.js';
 import { replayCommand } from './replay.js';
 
@@ -37,11 +40,14 @@ export async function main(args: string[]): Promise<number> {
     .scriptName('migreplay')
     .version(VERSION)
     .command(replayCommand)
+    .command(sweepCommand)
+    .command(mergeCommand)
     .command(inspectCommand)
     .command(convertCommand)
     .command(genCommand)
+    .command(reportCommand)
     .option('debug', { type: 'boolean', describe: 'show the stack of internal errors', global: true })
-    .demandCommand(1, 'name a command (replay, inspect, convert, gen)')
+    .demandCommand(1, 'name a command (replay, sweep, merge, inspect, convert, gen, report)')
     .strict()
     .recommendCommands()
     .wrap(Math.min(110, process.stdout.columns ?? 100))

@@ -1,0 +1,82 @@
+// migreplay report <results…> --out report.html — one self-contained HTML report; and
+// the plot files of `replay --plot` and `inspect --plot`. The chart libraries are
+// loaded only when a chart is drawn, so other commands start as fast as before.
+import * as path from 'node:path';
+import type { Argv } from 'yargs';
+import { fail, MigreplayError } from '../errors.js';
+import { fileSource, writeFileAtomic } from '../io/files.js';
+import type { Kernel } from '../kernel/types.js';
+import type { ResultsDocument } from '../output/results.js';
+import { openTrace, type Trace } from '../trace/read.js';
+import { pickKernel } from './common.js';
+
+/** Fail (usage, exit 2) unless a plot file name ends in .svg or .png; call it before any work is done. */
+export function checkPlotFile(file: string, option = '--plot'): void {
+  if (!/\.(svg|png)$/i.test(file)) fail('usage', `${option}: '${file}' must end in .svg or .png`);
+}
+
+/** `replay --plot FILE.svg|png`: the per-algorithm bar charts, pages sent and dirtied per round, and the oracle distance. */
+export async function writeReplayPlot(file: string, doc: ResultsDocument): Promise<void> {
+  checkPlotFile(file);
+  const { replayPlotSvg, renderPlotFile } = await import('../plot/index.js');
+  renderPlotFile(file, await replayPlotSvg(doc));
+}
+
+/** `inspect --plot FILE.svg|png`: the page × time heat map, dirty pages per epoch and the writable-working-set curve, stacked. */
+export async function writeTracePlot(file: string, trace: Trace, kernel: Kernel): Promise<void> {
+  checkPlotFile(file);
+  const { heatmapSvg, tracePlotSvgs, renderPlotFile } = await import('../plot/index.js');
+  renderPlotFile(file, [await heatmapSvg(trace, kernel), ...(await tracePlotSvgs(trace, kernel))]);
+}
+
+/**
+ * How the report opens a trace the results name: a --trace file with that path or file
+ * name first, then the path as written (from the current folder), then from the folder
+ * of each results file. The first error is the one reported.
+ */
+export function traceOpener(given: readonly string[], resultsFiles: readonly string[]): (name: string) => Trace {
+  return (name) => {
+    const candidates = [
+      ...given.filter((g) => path.resolve(g) === path.resolve(name)),
+      ...given.filter((g) => path.basename(g) === path.basename(name)),
+      name,
+      ...(path.isAbsolute(name) ? [] : resultsFiles.map((r) => path.join(path.dirname(r), name))),
+    ];
+    let first: unknown;
+    for (const c of [...new Set(candidates)]) {
+      try {
+        const t = openTrace(fileSource(c));
+        return { ...t, name }; // named as the results name it, so charts and sections agree
+      } catch (e) {
+        if (!(e instanceof MigreplayError)) throw e;
+        first ??= e;
+      }
+    }
+    throw first;
+  };
+}
+
+export const reportCommand = {
+  command: 'report <results..>',
+  describe: 'write one self-contained HTML report (charts inline) of replay or sweep results',
+  builder: (y: Argv) =>
+    y.positional('results', { type: 'string', array: true, demandOption: true, describe: 'results: .json (replay --json / --out), .arrow, .parquet, .jsonl, .csv (sweep --out)' })
+      .option('out', { type: 'string', demandOption: true, describe: 'the HTML file to write (.html)' })
+      .option('title', { type: 'string', describe: 'the report\'s title' })
+      .option('trace', { type: 'string', describe: 'a trace file for the trace summary, when the path the results name does not open from here (repeat for more)' })
+      .option('kernel', { choices: ['wasm', 'js'] as const, default: 'wasm' as const, describe: 'kernel for the trace statistics' }),
+  async handler(argv: any) {
+    const out = String(argv.out);
+    if (!/\.html?$/i.test(out)) fail('usage', `--out: '${out}' must end in .html`);
+    const files: string[] = (argv.results as unknown[]).map(String);
+    const kernel = pickKernel(argv.kernel);
+    const { readReportInput } = await import('../report/inputs.js');
+    const inputs = [];
+    for (const f of files) inputs.push(...(await readReportInput(f)));
+    const { buildReport } = await import('../report/html.js');
+    const given: string[] = (argv.trace === undefined ? [] : Array.isArray(argv.trace) ? argv.trace : [argv.trace]).map(String);
+    const html = await buildReport({ results: inputs, kernel, openTrace: traceOpener(given, files), ...(argv.title ? { title: String(argv.title) } : {}) });
+    writeFileAtomic(out, html);
+    if (process.stderr.isTTY) process.stderr.write(`migreplay: wrote ${out}\n`);
+  },
+};

@@ -1,0 +1,77 @@
+// migreplay sweep — replay a grid (traces × algorithms × parameter values) on every core.
+import * as os from 'node:os';
+import type { Argv } from 'yargs';
+import { algorithms } from '../algorithms/index.js';
+import { fail } from '../errors.js';
+import { runSweep, type SweepStats } from '../sweep/run.js';
+import { LINK_PARAMS } from '../sweep/params.js';
+import { formatTable, showProgress } from './common.js';
+import { pickAlgorithms } from './replay.js';
+
+function wholeNumber(what: string, v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) fail('usage', `${what}: '${String(v)}' is not a whole number ≥ 1`);
+  return n;
+}
+
+function summary(s: SweepStats, dryRun: boolean): string {
+  const shard = s.shardRuns !== s.gridRuns ? ` (this shard's ${s.shardRuns} of a ${s.gridRuns}-run grid)` : '';
+  if (dryRun) {
+    const rows = Object.entries(s.perAlgorithm).map(([a, n]) => [a, n]);
+    const todo = s.shardRuns - s.alreadyDone;
+    return `${s.shardRuns} run${s.shardRuns === 1 ? '' : 's'}${shard} over ${s.traces.length} trace${s.traces.length === 1 ? '' : 's'}; ${s.alreadyDone} already in ${s.out}, ${todo} to run\n\n`
+      + formatTable(['algorithm', 'runs'], rows);
+  }
+  const already = s.alreadyDone > 0 ? `, ${s.alreadyDone} already there` : '';
+  const rate = s.ran > 0 ? ` in ${s.seconds.toFixed(2)} s (${s.runsPerSecond.toFixed(1)} runs/s, ${s.jobs} job${s.jobs === 1 ? '' : 's'})` : '';
+  return `sweep: ${s.ran} run${s.ran === 1 ? '' : 's'}${shard}${rate}${already} → ${s.out}${s.roundsOut ? ` (rounds: ${s.roundsOut})` : ''}\n`;
+}
+
+export const sweepCommand = {
+  command: 'sweep',
+  describe: 'replay every combination of traces, algorithms and parameter values, on every core',
+  builder: (y: Argv) =>
+    y
+      .option('trace', { type: 'string', array: true, demandOption: true, describe: 'trace files or globs (* ? [..]), any number' })
+      .option('algo', { type: 'string', default: 'all', describe: `algorithm ids, comma-separated, or all (${algorithms.map((a) => a.id).join(', ')})` })
+      .option('set', {
+        type: 'string', array: true, default: [] as string[],
+        describe: `vary a parameter: name=v1,v2,… with units, or ranges a..b*factor (geometric), a..b+step (arithmetic); repeat for more. Names: any algorithm parameter, or ${LINK_PARAMS.map((p) => p.name).join(', ')}`,
+      })
+      .option('out', { type: 'string', demandOption: true, describe: 'results, one row per run: .arrow (Arrow IPC stream), .parquet, .csv, .jsonl' })
+      .option('rounds-out', { type: 'string', describe: 'the per-round table, keyed by runId (same formats)' })
+      .option('jobs', { type: 'string', describe: `worker threads [default: the number of cores, ${os.availableParallelism()}]` })
+      .option('shard', { type: 'string', describe: 'i/n: run only shard i (0 … n−1) of the grid, by runId hash' })
+      .option('resume', { type: 'boolean', default: false, describe: 'skip the runs already in --out and append the rest' })
+      .option('overwrite', { type: 'boolean', default: false, describe: 'replace an existing --out instead of refusing' })
+      .option('oracle', { type: 'boolean', default: false, describe: "also compute each pre-copy run's distance from the clairvoyant oracle (oracle* columns; slower)" })
+      .option('batch', { type: 'string', default: '1000', describe: 'write a batch every N finished runs (and at least every second)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the summary (runs, already done, time, rate, per algorithm) as one JSON document' })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'count the runs (per algorithm, already done), replay nothing' })
+      .option('share', { choices: ['auto', 'bytes', 'decoded'] as const, default: 'auto' as const, describe: 'how workers get the traces: decoded once into shared memory (fast), the file bytes (each run decodes), or auto: decoded when it fits in a quarter of the memory' })
+      .option('kernel', { choices: ['wasm', 'js'] as const, default: 'wasm' as const, describe: 'kernel: the WebAssembly one or the TypeScript reference' })
+      .example('$0 sweep --trace "traces/*.arrow" --algo precopy,xen,qemu --set bandwidth=100Mbit..10Gbit*2 --out sweep.arrow', '3 algorithms × 7 bandwidths on every shipped trace')
+      .example('$0 sweep --trace t.arrow --set max-iters=5..30+5 --set bandwidth=1Gbit,10Gbit --out s.parquet --shard 0/4', 'the first quarter of a grid'),
+  async handler(argv: any) {
+    const dryRun = Boolean(argv['dry-run']);
+    const stats = await runSweep({
+      traces: argv.trace as string[],
+      algorithms: pickAlgorithms(String(argv.algo)),
+      sets: (argv.set as string[]).map(String),
+      out: String(argv.out),
+      roundsOut: argv['rounds-out'] === undefined ? undefined : String(argv['rounds-out']),
+      jobs: wholeNumber('--jobs', argv.jobs),
+      shard: argv.shard === undefined ? undefined : String(argv.shard),
+      resume: Boolean(argv.resume),
+      overwrite: Boolean(argv.overwrite),
+      oracle: Boolean(argv.oracle),
+      batchRows: wholeNumber('--batch', argv.batch),
+      kernel: argv.kernel,
+      share: argv.share,
+      dryRun,
+      progress: showProgress(),
+    });
+    process.stdout.write(argv.json ? JSON.stringify(stats, null, 2) + '\n' : summary(stats, dryRun));
+  },
+};
