@@ -19,7 +19,9 @@ export type ErrorCode =
   | 'bad-unit'
   | 'unknown-algorithm'
   | 'write-failed'
-  | 'kernel-missing';
+  | 'kernel-missing'
+  | 'capture-unavailable'
+  | 'capture-failed';
 
 /** A user-facing error: a one-line message and the exit status it deserves. */
 export class MigreplayError extends Error {

@@ -8,6 +8,7 @@ export { fileSource, AtomicFile, writeFileAtomic } from './io/files.js';
 export * from './index.js';
 export { runSweep, type SweepOptions, type SweepStats } from './sweep/run.js';
 export { mergeFiles } from './sweep/merge.js';
+export { runCapture, startCapture, type CaptureOptions, type CaptureResult } from './capture/capture.js';
 export { readTable, writeTable } from './sweep/formats.js';
 
 /** Open and validate a trace file (Arrow IPC file or stream), reading it in bounded memory. */

@@ -5,6 +5,7 @@ import { hideBin } from 'yargs/helpers';
 import { EXIT_RUN_FAILED, MigreplayError } from '../errors.js';
 import { abortAllOutputs } from '../io/files.js';
 import { VERSION } from '../version.js';
+import { captureCommand } from './capture.js';
 import { convertCommand } from './convert.js';
 import { genCommand } from './gen.js';
 import { mergeCommand } from './merge.js';
@@ -46,8 +47,9 @@ export async function main(args: string[]): Promise<number> {
     .command(convertCommand)
     .command(genCommand)
     .command(reportCommand)
+    .command(captureCommand)
     .option('debug', { type: 'boolean', describe: 'show the stack of internal errors', global: true })
-    .demandCommand(1, 'name a command (replay, sweep, merge, inspect, convert, gen, report)')
+    .demandCommand(1, 'name a command (replay, sweep, merge, inspect, convert, gen, report, capture)')
     .strict()
     .recommendCommands()
     .wrap(Math.min(110, process.stdout.columns ?? 100))

@@ -1,0 +1,890 @@
+/* Capturing a Linux process: which pages it writes, epoch by epoch.
+ *
+ * Two kernel mechanisms, chosen by --mechanism (auto: the first that works here):
+ *
+ * softdirty     write 4 to /proc/PID/clear_refs, later read bit 55 of each page's
+ *               /proc/PID/pagemap entry (needs CONFIG_MEM_SOFT_DIRTY). Reading and
+ *               clearing are two steps: a write landing between them is lost.
+ * pagemap-scan  userfaultfd asynchronous write-protect (UFFD_FEATURE_WP_ASYNC, Linux
+ *               6.7): every writable mapping of the target is registered for
+ *               write-protection; a write to a protected page takes a fault the
+ *               kernel resolves by itself (no handler thread), leaving the page
+ *               "written". One PAGEMAP_SCAN ioctl per epoch with PM_SCAN_WP_MATCHING
+ *               returns the written pages and protects them again in the same walk.
+ *
+ * A userfaultfd belongs to the memory of the process that creates it, so the
+ * helper makes the target create one: it stops the target with ptrace, runs a
+ * userfaultfd(2) system call in it (at a `syscall` instruction of its vDSO, with
+ * the registers saved and restored around it), copies the new descriptor with
+ * pidfd_getfd(2), and runs close(2) in the target so its descriptor table is as
+ * before. Everything else happens from outside. Each epoch also registers the
+ * writable mappings that appeared since the last one; their resident pages count
+ * as written in that epoch.
+ *
+ * ptrace also holds a new command until it has exec'd (so setup happens before it
+ * runs), follows later execs (a new program image: a new userfaultfd, page numbers
+ * start again), and stops the target at exit, before its memory goes away, for a
+ * final scan. With --pid the target is attached and, at the end, released: the
+ * userfaultfd is closed (which drops every registration and protection) and ptrace
+ * detaches, leaving it running.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+
+#include "capture.h"
+#include "uapi.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+#ifndef SYS_userfaultfd
+#define SYS_userfaultfd 323
+#endif
+#ifndef UFFD_USER_MODE_ONLY
+#define UFFD_USER_MODE_ONLY 1
+#endif
+#ifndef PTRACE_EVENT_STOP
+#define PTRACE_EVENT_STOP 128
+#endif
+
+static pid_t tpid;
+static int attached;           /* --pid: release the target at the end */
+static int mech;
+static int pmfd = -1, uffd = -1, clear_fd = -1;
+static unsigned page_shift = 12;
+static pagebits_t dirty;
+static int pending_sig;        /* a signal that arrived while we held the target */
+static uint32_t epoch_flags;   /* EPOCH_* flags gathered since the last epoch */
+static uint64_t peak_rss;
+static uint64_t baseline_pages;
+static int target_alive = 1;
+static int exit_status = -1;   /* exit code, or 128 + signal */
+static unsigned untracked_mappings;
+
+/* ------------------------------------------------------------------ probes */
+
+/* Soft-dirty works if a page written after clear_refs reads back as soft-dirty.
+ * Without CONFIG_MEM_SOFT_DIRTY the clear succeeds but bit 55 never comes back. */
+static int probe_softdirty(void) {
+  long ps = sysconf(_SC_PAGESIZE);
+  volatile char *p = mmap(NULL, (size_t)ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return 0;
+  p[0] = 1;
+  int ok = 0;
+  int cfd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
+  int pfd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+  if (cfd >= 0 && pfd >= 0 && write(cfd, "4", 1) == 1) {
+    uint64_t before = 0, after = 0;
+    off_t off = (off_t)((uintptr_t)p / (uintptr_t)ps) * 8;
+    if (pread(pfd, &before, 8, off) == 8) {
+      p[0] = 2;
+      if (pread(pfd, &after, 8, off) == 8) ok = !((before >> 55) & 1) && ((after >> 55) & 1);
+    }
+  }
+  if (cfd >= 0) close(cfd);
+  if (pfd >= 0) close(pfd);
+  munmap((void *)p, (size_t)ps);
+  return ok;
+}
+
+/* The pagemap-scan mechanism, tried end to end on a mapping of our own: register
+ * two pages for async write-protect, protect them, write one, and expect a scan to
+ * report exactly that one. */
+static int probe_pmscan(char *why, size_t whylen) {
+  long ps = sysconf(_SC_PAGESIZE);
+  int ok = 0, fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY);
+  if (fd < 0) fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    snprintf(why, whylen, "userfaultfd(): %s", strerror(errno));
+    return 0;
+  }
+  int pfd = -1;
+  char *p = MAP_FAILED;
+  struct uffdio_api api = {.api = UFFD_API, .features = UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_UNPOPULATED};
+  if (ioctl(fd, UFFDIO_API, &api)) {
+    snprintf(why, whylen, "no asynchronous userfaultfd write-protect (UFFD_FEATURE_WP_ASYNC, Linux 6.7): %s", strerror(errno));
+    goto out;
+  }
+  p = mmap(NULL, 2 * (size_t)ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) goto out;
+  p[0] = p[ps] = 1;
+  struct uffdio_register reg = {.range = {(uintptr_t)p, 2 * (uint64_t)ps}, .mode = UFFDIO_REGISTER_MODE_WP};
+  if (ioctl(fd, UFFDIO_REGISTER, &reg)) {
+    snprintf(why, whylen, "UFFDIO_REGISTER (write-protect): %s", strerror(errno));
+    goto out;
+  }
+  pfd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+  if (pfd < 0) goto out;
+  struct page_region v[4];
+  struct pm_scan_arg a = {.size = sizeof a, .flags = PM_SCAN_WP_MATCHING, .start = (uintptr_t)p,
+                          .end = (uintptr_t)p + 2 * (uint64_t)ps, .vec = (uintptr_t)v, .vec_len = 4,
+                          .category_mask = PAGE_IS_WRITTEN, .return_mask = PAGE_IS_WRITTEN};
+  if (ioctl(pfd, PAGEMAP_SCAN, &a) < 0) {
+    snprintf(why, whylen, "no PAGEMAP_SCAN ioctl (Linux 6.7): %s", strerror(errno));
+    goto out;
+  }
+  p[ps] = 2;
+  a.walk_end = 0;
+  long n = ioctl(pfd, PAGEMAP_SCAN, &a);
+  ok = n == 1 && v[0].start == (uintptr_t)p + (uint64_t)ps && v[0].end == (uintptr_t)p + 2 * (uint64_t)ps;
+  if (!ok) snprintf(why, whylen, "PAGEMAP_SCAN did not report a page written after write-protection");
+out:
+  if (pfd >= 0) close(pfd);
+  if (p != MAP_FAILED) munmap(p, 2 * (size_t)ps);
+  close(fd);
+  return ok;
+}
+
+int linux_probe(void) {
+  char why[256];
+  return (probe_softdirty() ? 1 : 0) | (probe_pmscan(why, sizeof why) ? 2 : 0);
+}
+
+/* ------------------------------------------------------------------ ptrace */
+
+static int wait_target(int *st) {
+  for (;;) {
+    pid_t r = waitpid(tpid, st, __WALL);
+    if (r == tpid) return 0;
+    if (r < 0 && errno == EINTR) continue;
+    return -1;
+  }
+}
+
+static void note_exit(int st) {
+  target_alive = 0;
+  exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+#if defined(__x86_64__)
+static uint64_t syscall_insn;
+
+/* The address of a `syscall` instruction (0f 05) in the target: its vDSO has one. */
+static uint64_t find_syscall_insn(void) {
+  char path[64], line[512];
+  snprintf(path, sizeof path, "/proc/%d/maps", tpid);
+  FILE *f = fopen(path, "re");
+  if (!f) return 0;
+  uint64_t found = 0;
+  for (int pass = 0; pass < 2 && !found; pass++) {
+    rewind(f);
+    while (!found && fgets(line, sizeof line, f)) {
+      unsigned long s, e;
+      char perm[8];
+      if (sscanf(line, "%lx-%lx %7s", &s, &e, perm) != 3 || perm[2] != 'x') continue;
+      if (strstr(line, "[vsyscall]")) continue;
+      if (pass == 0 && !strstr(line, "[vdso]")) continue;
+      size_t len = e - s > (1u << 22) ? (1u << 22) : e - s;
+      unsigned char *buf = malloc(len);
+      if (!buf) break;
+      struct iovec l = {buf, len}, r = {(void *)s, len};
+      ssize_t n = process_vm_readv(tpid, &l, 1, &r, 1, 0);
+      for (ssize_t i = 0; i + 1 < n; i++)
+        if (buf[i] == 0x0f && buf[i + 1] == 0x05) {
+          found = s + (uint64_t)i;
+          break;
+        }
+      free(buf);
+    }
+  }
+  fclose(f);
+  return found;
+}
+
+/* Run one system call in the stopped target and return its result (-errno on
+ * failure). Its registers are restored afterwards, so an interrupted system call
+ * of its own restarts as if nothing happened. */
+static long inject(long nr, long a1, long a2, long a3) {
+  struct user_regs_struct saved, r;
+  if (ptrace(PTRACE_GETREGS, tpid, 0, &saved)) failf(EXIT_FAILED, FAIL_FAILED, "cannot read the target's registers: %s", strerror(errno));
+  r = saved;
+  r.rip = syscall_insn;
+  r.rax = (unsigned long)nr;
+  r.orig_rax = (unsigned long)-1; /* not inside a system call: no restart logic applies */
+  r.rdi = (unsigned long)a1;
+  r.rsi = (unsigned long)a2;
+  r.rdx = (unsigned long)a3;
+  r.r10 = r.r8 = r.r9 = 0;
+  if (ptrace(PTRACE_SETREGS, tpid, 0, &r)) failf(EXIT_FAILED, FAIL_FAILED, "cannot set the target's registers: %s", strerror(errno));
+  for (;;) {
+    int st;
+    if (ptrace(PTRACE_SINGLESTEP, tpid, 0, 0) || wait_target(&st)) {
+      ptrace(PTRACE_SETREGS, tpid, 0, &saved);
+      failf(EXIT_FAILED, FAIL_FAILED, "cannot step the target: %s", strerror(errno));
+    }
+    if (!WIFSTOPPED(st)) {
+      note_exit(st);
+      failf(EXIT_FAILED, FAIL_FAILED, "the target exited during setup");
+    }
+    if (WSTOPSIG(st) == SIGTRAP && (st >> 16) == 0) break;
+    /* A signal arrived first: keep it for when the target runs again. */
+    if ((st >> 16) == 0 && WSTOPSIG(st) != SIGTRAP) pending_sig = WSTOPSIG(st);
+  }
+  if (ptrace(PTRACE_GETREGS, tpid, 0, &r)) failf(EXIT_FAILED, FAIL_FAILED, "cannot read the target's registers: %s", strerror(errno));
+  if (ptrace(PTRACE_SETREGS, tpid, 0, &saved)) failf(EXIT_FAILED, FAIL_FAILED, "cannot restore the target's registers: %s", strerror(errno));
+  return (long)r.rax;
+}
+#endif
+
+/* ------------------------------------------------------------------ maps */
+
+typedef struct {
+  uint64_t s, e;
+} range_t;
+
+static uint64_t (*allmaps)[2];         /* every mapping, in pages, ascending */
+static size_t n_allmaps, cap_allmaps;
+static range_t *wmaps;                 /* writable mappings, ascending */
+static size_t n_wmaps, cap_wmaps;
+static range_t *bad;                   /* mappings that could not be registered */
+static size_t n_bad, cap_bad;
+static range_t failing;                /* the last mapping whose registration failed… */
+static int failing_count;              /* …and how many reads in a row it did */
+static range_t *unreg;                 /* scan results: ranges not registered */
+static size_t n_unreg, cap_unreg;
+static uint64_t span_lo, span_hi;      /* all user mappings */
+static char *mapsbuf;
+static size_t mapscap;
+
+static void push_range(range_t **a, size_t *n, size_t *cap, uint64_t s, uint64_t e) {
+  if (*n == *cap) {
+    *cap = *cap ? *cap * 2 : 256;
+    *a = realloc(*a, *cap * sizeof **a);
+    if (!*a) failf(EXIT_FAILED, FAIL_FAILED, "out of memory");
+  }
+  (*a)[(*n)++] = (range_t){s, e};
+}
+
+/* Read /proc/PID/maps: the writable mappings and the span of all of them. -1 if the
+ * target is gone. */
+static int read_maps(void) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/maps", tpid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  size_t len = 0;
+  for (;;) {
+    if (len + 65536 > mapscap) {
+      mapscap = (mapscap + 65536) * 2;
+      mapsbuf = realloc(mapsbuf, mapscap);
+      if (!mapsbuf) failf(EXIT_FAILED, FAIL_FAILED, "out of memory");
+    }
+    ssize_t n = read(fd, mapsbuf + len, mapscap - len - 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    len += (size_t)n;
+  }
+  close(fd);
+  mapsbuf[len] = 0;
+  if (len == 0) return -1; /* a zombie has no mappings */
+  n_wmaps = n_allmaps = 0;
+  span_lo = ~0ULL;
+  span_hi = 0;
+  for (char *p = mapsbuf; *p;) {
+    char *nl = strchr(p, '\n');
+    unsigned long s, e;
+    char perm[8];
+    if (sscanf(p, "%lx-%lx %7s", &s, &e, perm) == 3 && s < 0xffff800000000000UL) {
+      if (s < span_lo) span_lo = s;
+      if (e > span_hi) span_hi = e;
+      if (perm[1] == 'w') push_range(&wmaps, &n_wmaps, &cap_wmaps, s, e);
+      if (n_allmaps == cap_allmaps) {
+        cap_allmaps = cap_allmaps ? cap_allmaps * 2 : 256;
+        allmaps = realloc(allmaps, cap_allmaps * sizeof *allmaps);
+        if (!allmaps) failf(EXIT_FAILED, FAIL_FAILED, "out of memory");
+      }
+      allmaps[n_allmaps][0] = s >> page_shift;
+      allmaps[n_allmaps][1] = e >> page_shift;
+      n_allmaps++;
+    }
+    if (!nl) break;
+    p = nl + 1;
+  }
+  return 0;
+}
+
+static uint64_t read_rss(void) {
+  char path[64], b[256];
+  snprintf(path, sizeof path, "/proc/%d/statm", tpid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  ssize_t n = read(fd, b, sizeof b - 1);
+  close(fd);
+  if (n <= 0) return 0;
+  b[n] = 0;
+  unsigned long size, rss;
+  if (sscanf(b, "%lu %lu", &size, &rss) != 2) return 0;
+  return rss;
+}
+
+/* ------------------------------------------------------------------ marking */
+
+/* Pages [a, b) (virtual page numbers) were found written, or resident at setup:
+ * number them, and mark them in this epoch's bitmap if they count as writes. */
+static void mark_pages(uint64_t a, uint64_t b, int report) {
+  for (uint64_t v = a; v < b; v++) {
+    uint32_t n = pagenum_get(v);
+    if (!report) {
+      baseline_pages++;
+      continue;
+    }
+    pb_reserve(&dirty, (uint64_t)n + 1);
+    pb_set(&dirty, n);
+  }
+}
+
+/* ------------------------------------------------------------------ pagemap-scan */
+
+#define VEC_LEN 4096
+static struct page_region vec[VEC_LEN];
+
+/* Written pages: not write-protected, in a registered mapping, resident or swapped,
+ * and not the shared zero page (a read of a page never written maps it). */
+#define WRITTEN_MASK (PAGE_IS_WRITTEN | PAGE_IS_WPALLOWED | PAGE_IS_PFNZERO)
+#define WRITTEN_INVERTED PAGE_IS_PFNZERO
+#define WRITTEN_ANYOF (PAGE_IS_PRESENT | PAGE_IS_SWAPPED)
+
+/* One PAGEMAP_SCAN walk over [s, e), resumed where a full result vector stopped it.
+ * With `out`, matching ranges are collected; otherwise they are marked. */
+static int pm_scan(uint64_t s, uint64_t e, uint64_t flags, uint64_t mask, uint64_t inverted, uint64_t anyof, int report,
+                   range_t **out, size_t *nout, size_t *capout) {
+  while (s < e) {
+    struct pm_scan_arg a = {.size = sizeof a, .flags = flags, .start = s, .end = e, .vec = (uintptr_t)vec,
+                            .vec_len = VEC_LEN, .category_inverted = inverted, .category_mask = mask,
+                            .category_anyof_mask = anyof, .return_mask = PAGE_IS_WRITTEN | PAGE_IS_WPALLOWED | PAGE_IS_HUGE};
+    long r = ioctl(pmfd, PAGEMAP_SCAN, &a);
+    if (r < 0) {
+      if (errno == EINTR || errno == EAGAIN) continue;
+      return -1;
+    }
+    for (long i = 0; i < r; i++) {
+      if (out) {
+        push_range(out, nout, capout, vec[i].start, vec[i].end);
+        continue;
+      }
+      if (vec[i].categories & PAGE_IS_HUGE) epoch_flags |= EPOCH_HUGE;
+      mark_pages(vec[i].start >> page_shift, vec[i].end >> page_shift, report);
+    }
+    if (r < VEC_LEN || a.walk_end <= s || a.walk_end >= e) break;
+    s = a.walk_end;
+  }
+  return 0;
+}
+
+static int is_bad(uint64_t s, uint64_t e) {
+  for (size_t i = 0; i < n_bad; i++)
+    if (bad[i].s == s && bad[i].e == e) return 1;
+  return 0;
+}
+
+/* Register the writable mappings that are not registered yet (new since the last
+ * epoch, or all of them at setup), and take their resident pages: written in this
+ * epoch when `report`, the starting state otherwise. */
+static int register_new(int report) {
+  n_unreg = 0;
+  if (pm_scan(span_lo, span_hi, 0, PAGE_IS_WPALLOWED, PAGE_IS_WPALLOWED, 0, 0, &unreg, &n_unreg, &cap_unreg) < 0) return -1;
+  size_t j = 0;
+  for (size_t i = 0; i < n_wmaps; i++) {
+    uint64_t s = wmaps[i].s, e = wmaps[i].e;
+    while (j < n_unreg && unreg[j].e <= s) j++;
+    if (j >= n_unreg || unreg[j].s >= e || is_bad(s, e)) continue;
+    struct uffdio_register reg = {.range = {s, e - s}, .mode = UFFDIO_REGISTER_MODE_WP};
+    if (ioctl(uffd, UFFDIO_REGISTER, &reg)) {
+      int err = errno;
+      if (err == ENOMEM || err == ENOENT) continue; /* unmapped meanwhile */
+      /* EINVAL also comes from a mapping that changed since /proc/PID/maps was read
+       * (a heap trimmed meanwhile): try again at the next reads, give up after 3. */
+      if (failing.s == s && failing.e == e) failing_count++;
+      else {
+        failing = (range_t){s, e};
+        failing_count = 1;
+      }
+      if (failing_count < 3) continue;
+      push_range(&bad, &n_bad, &cap_bad, s, e);
+      untracked_mappings++;
+      if (untracked_mappings <= 5)
+        notef("writable mapping %llx-%llx (%llu pages) cannot be tracked (%s); writes to it are not recorded",
+              (unsigned long long)s, (unsigned long long)e, (unsigned long long)((e - s) >> page_shift), strerror(err));
+      continue;
+    }
+    if (pm_scan(s, e, PM_SCAN_WP_MATCHING, WRITTEN_MASK, WRITTEN_INVERTED, WRITTEN_ANYOF, report, NULL, NULL, NULL) < 0) return -1;
+    debugf("registered %llx-%llx", (unsigned long long)s, (unsigned long long)e);
+  }
+  return 0;
+}
+
+static range_t *gone;
+static size_t n_gone, cap_gone;
+
+/* Free the page numbers of memory that went away since the last scan: pages no
+ * longer mapped, and pages neither resident nor swapped (MADV_DONTNEED, …). */
+static int release_gone(void) {
+  pagenum_release_unmapped((const uint64_t(*)[2])allmaps, n_allmaps);
+  if (!pagenum_live()) return 0;
+  n_gone = 0;
+  if (mech == MECH_PMSCAN) {
+    if (pm_scan(span_lo, span_hi, 0, PAGE_IS_PRESENT | PAGE_IS_SWAPPED, PAGE_IS_PRESENT | PAGE_IS_SWAPPED, 0, 0, &gone, &n_gone,
+                &cap_gone) < 0)
+      return -1;
+    for (size_t i = 0; i < n_gone; i++) pagenum_release(gone[i].s >> page_shift, gone[i].e >> page_shift);
+  }
+  return 0;
+}
+
+static int scan_pmscan(int report) {
+  if (read_maps() < 0) return -1;
+  if (report && release_gone() < 0) return -1;
+  if (pm_scan(span_lo, span_hi, PM_SCAN_WP_MATCHING, WRITTEN_MASK, WRITTEN_INVERTED, WRITTEN_ANYOF, report, NULL, NULL, NULL) < 0)
+    return -1;
+  return register_new(report);
+}
+
+static void setup_pmscan(int report) {
+#if defined(__x86_64__)
+  if (uffd >= 0) close(uffd);
+  if (pmfd >= 0) close(pmfd);
+  uffd = pmfd = -1;
+  syscall_insn = find_syscall_insn();
+  if (!syscall_insn) failf(EXIT_FAILED, FAIL_FAILED, "no syscall instruction found in process %d", tpid);
+  long tfd = inject(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY, 0, 0);
+  if (tfd == -EINVAL) tfd = inject(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK, 0, 0);
+  if (tfd < 0)
+    failf(EXIT_UNAVAILABLE, FAIL_UNAVAILABLE, "userfaultfd() inside process %d failed: %s", tpid, strerror((int)-tfd));
+  int pidfd = (int)syscall(SYS_pidfd_open, tpid, 0);
+  if (pidfd >= 0) {
+    uffd = (int)syscall(SYS_pidfd_getfd, pidfd, (int)tfd, 0);
+    close(pidfd);
+  }
+  int err = errno;
+  long closed = inject(SYS_close, tfd, 0, 0);
+  if (uffd < 0) failf(EXIT_UNAVAILABLE, FAIL_UNAVAILABLE, "cannot take the userfaultfd from process %d (pidfd_getfd: %s)", tpid, strerror(err));
+  if (closed) notef("could not close the helper's descriptor %ld in process %d", tfd, tpid);
+  struct uffdio_api api = {.api = UFFD_API, .features = UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_UNPOPULATED};
+  if (ioctl(uffd, UFFDIO_API, &api))
+    failf(EXIT_UNAVAILABLE, FAIL_UNAVAILABLE, "asynchronous userfaultfd write-protect unavailable: %s", strerror(errno));
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/pagemap", tpid);
+  pmfd = open(path, O_RDONLY | O_CLOEXEC);
+  if (pmfd < 0) failf(EXIT_FAILED, FAIL_FAILED, "cannot open %s: %s", path, strerror(errno));
+  n_bad = 0;
+  if (scan_pmscan(report) < 0) failf(EXIT_FAILED, FAIL_FAILED, "first scan of process %d failed: %s", tpid, strerror(errno));
+#else
+  (void)report;
+  failf(EXIT_UNAVAILABLE, FAIL_UNAVAILABLE, "the pagemap-scan mechanism is implemented for x86-64 only");
+#endif
+}
+
+/* ------------------------------------------------------------------ soft-dirty */
+
+static uint64_t *pmbuf;
+#define PMBUF_PAGES 65536
+
+static int clear_softdirty(void) {
+  return pwrite(clear_fd, "4", 1, 0) == 1 ? 0 : -1;
+}
+
+/* Read each writable mapping's pagemap entries: soft-dirty (bit 55) and resident
+ * (63) or swapped (62) is a written page; at setup every resident page is taken
+ * as the starting state. Then clear the bits for the next epoch. */
+static int scan_softdirty(int report) {
+  if (read_maps() < 0) return -1;
+  if (report) pagenum_release_unmapped((const uint64_t(*)[2])allmaps, n_allmaps);
+  if (!pmbuf && !(pmbuf = malloc(PMBUF_PAGES * sizeof *pmbuf))) failf(EXIT_FAILED, FAIL_FAILED, "out of memory");
+  for (size_t i = 0; i < n_wmaps; i++) {
+    uint64_t a = wmaps[i].s >> page_shift, b = wmaps[i].e >> page_shift;
+    while (a < b) {
+      uint64_t n = b - a > PMBUF_PAGES ? PMBUF_PAGES : b - a;
+      ssize_t got = pread(pmfd, pmbuf, n * 8, (off_t)(a * 8));
+      if (got < 0) {
+        if (errno == EINTR) continue;
+        return -1;
+      }
+      if (got == 0) break;
+      n = (uint64_t)got / 8;
+      uint64_t run = 0; /* start + 1 of a run of pages with no memory, 0 if none */
+      for (uint64_t k = 0; k < n; k++) {
+        uint64_t ent = pmbuf[k];
+        int resident = (ent >> 63) & 1 || (ent >> 62) & 1;
+        if (!resident) {
+          if (!run) run = a + k + 1;
+          continue;
+        }
+        if (run) {
+          pagenum_release(run - 1, a + k); /* memory gone (MADV_DONTNEED, …): its numbers are free */
+          run = 0;
+        }
+        if (!report || ((ent >> 55) & 1)) mark_pages(a + k, a + k + 1, report);
+      }
+      if (run) pagenum_release(run - 1, a + n);
+      a += n;
+    }
+  }
+  return clear_softdirty();
+}
+
+static void setup_softdirty(int report) {
+  char path[64];
+  if (pmfd >= 0) close(pmfd);
+  if (clear_fd >= 0) close(clear_fd);
+  snprintf(path, sizeof path, "/proc/%d/pagemap", tpid);
+  pmfd = open(path, O_RDONLY | O_CLOEXEC);
+  if (pmfd < 0) failf(EXIT_FAILED, FAIL_FAILED, "cannot open %s: %s", path, strerror(errno));
+  snprintf(path, sizeof path, "/proc/%d/clear_refs", tpid);
+  clear_fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (clear_fd < 0) failf(EXIT_FAILED, FAIL_FAILED, "cannot open %s: %s", path, strerror(errno));
+  if (scan_softdirty(report) < 0) failf(EXIT_FAILED, FAIL_FAILED, "first scan of process %d failed: %s", tpid, strerror(errno));
+}
+
+/* ------------------------------------------------------------------ epochs */
+
+static int64_t t0_ns;
+static int64_t epoch_start_us;
+static int final_done;
+
+static int scan(int report) { return mech == MECH_PMSCAN ? scan_pmscan(report) : scan_softdirty(report); }
+
+static void setup(int report) {
+  if (mech == MECH_PMSCAN) setup_pmscan(report);
+  else setup_softdirty(report);
+}
+
+/* End the current epoch now: scan, and send what it found. -1 if the target is gone. */
+static int end_epoch(uint32_t flags) {
+  int64_t t = mono_ns();
+  int r = scan(1);
+  int64_t t1 = mono_ns();
+  if (r < 0) {
+    debugf("scan failed: %s", strerror(errno));
+    return -1;
+  }
+  uint64_t rss = read_rss();
+  if (rss > peak_rss) peak_rss = rss;
+  uint64_t hw = pagenum_high_water();
+  struct epoch_info ei = {
+      .t_start_us = epoch_start_us,
+      .t_end_us = (t - t0_ns) / 1000,
+      .mem_pages = hw > peak_rss ? hw : peak_rss,
+      .scan_us = (uint32_t)((t1 - t) / 1000),
+      .rss_pages = (uint32_t)rss,
+      .flags = flags | epoch_flags,
+  };
+  epoch_flags = 0;
+  emit_epoch(dirty.w, dirty.nwords * 64, &ei, 1);
+  epoch_start_us = ei.t_end_us;
+  if (flags & EPOCH_FINAL) final_done = 1;
+  return 0;
+}
+
+static void final_epoch(void) {
+  if (!final_done && target_alive) {
+    if (end_epoch(EPOCH_FINAL) < 0) notef("the last epoch was lost: process %d could not be scanned at the end", tpid);
+    final_done = 1;
+  }
+}
+
+/* ------------------------------------------------------------------ start and end */
+
+static void release_target(void) {
+  if (uffd >= 0) close(uffd); /* drops every registration and write-protection */
+  uffd = -1;
+  if (pmfd >= 0) close(pmfd);
+  pmfd = -1;
+  if (clear_fd >= 0) close(clear_fd);
+  clear_fd = -1;
+}
+
+/* Leave an attached target running: stop it in a ptrace stop, then detach. */
+static void detach_target(void) {
+  release_target();
+  if (!target_alive) return;
+  if (ptrace(PTRACE_INTERRUPT, tpid, 0, 0)) return; /* gone, or not stopped: the kernel detaches at our exit */
+  for (;;) {
+    int st;
+    if (wait_target(&st)) return;
+    if (WIFEXITED(st) || WIFSIGNALED(st)) {
+      note_exit(st);
+      return;
+    }
+    if (!WIFSTOPPED(st)) continue;
+    int ev = st >> 16, sig = WSTOPSIG(st);
+    /* A signal-delivery stop passes its signal on as we detach. */
+    int deliver = ev == 0 ? sig : 0;
+    if (pending_sig && !deliver) deliver = pending_sig;
+    pending_sig = 0;
+    if (ev == PTRACE_EVENT_EXIT) deliver = 0;
+    ptrace(PTRACE_DETACH, tpid, 0, deliver);
+    return;
+  }
+}
+
+static void cleanup_on_fail(void) {
+  if (attached) detach_target();
+  else if (tpid > 0 && target_alive) kill(tpid, SIGKILL);
+}
+
+static void spawn(char **argv, int keep_thp) {
+  int errpipe[2];
+  if (pipe2(errpipe, O_CLOEXEC)) failf(EXIT_FAILED, FAIL_FAILED, "pipe: %s", strerror(errno));
+  tpid = fork();
+  if (tpid < 0) failf(EXIT_FAILED, FAIL_FAILED, "fork: %s", strerror(errno));
+  if (tpid == 0) {
+    close(errpipe[0]);
+    if (!keep_thp) prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0); /* kept across execve: true 4 KiB pages */
+    signal(SIGPIPE, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    raise(SIGSTOP); /* until the helper has seized us */
+    execvp(argv[0], argv);
+    int e = errno;
+    if (write(errpipe[1], &e, sizeof e) < 0) _exit(127);
+    _exit(127);
+  }
+  close(errpipe[1]);
+  int st;
+  if (waitpid(tpid, &st, WUNTRACED) != tpid || !WIFSTOPPED(st)) failf(EXIT_FAILED, FAIL_FAILED, "the command did not start");
+  long opts = PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL;
+  if (ptrace(PTRACE_SEIZE, tpid, 0, opts))
+    failf(EXIT_UNAVAILABLE, FAIL_UNAVAILABLE, "cannot trace the command (ptrace: %s)", strerror(errno));
+  kill(tpid, SIGCONT);
+  for (;;) {
+    if (wait_target(&st)) failf(EXIT_FAILED, FAIL_FAILED, "waitpid: %s", strerror(errno));
+    if (WIFEXITED(st) || WIFSIGNALED(st)) {
+      note_exit(st);
+      int e = 0;
+      if (read(errpipe[0], &e, sizeof e) == (ssize_t)sizeof e)
+        failf(EXIT_USAGE, FAIL_USAGE, "cannot run '%s': %s", argv[0], strerror(e));
+      failf(EXIT_FAILED, FAIL_FAILED, "the command ended before it started (status %d)", exit_status);
+    }
+    if (!WIFSTOPPED(st)) continue;
+    int ev = st >> 16, sig = WSTOPSIG(st);
+    if (ev == PTRACE_EVENT_EXEC) break;
+    if (ev == PTRACE_EVENT_STOP || ev) ptrace(PTRACE_CONT, tpid, 0, 0);
+    else ptrace(PTRACE_CONT, tpid, 0, (sig == SIGSTOP || sig == SIGCONT) ? 0 : sig);
+  }
+  close(errpipe[0]);
+  /* Step out of execve, so the registers are at an ordinary user-mode instruction. */
+  if (ptrace(PTRACE_SINGLESTEP, tpid, 0, 0) || wait_target(&st) || !WIFSTOPPED(st))
+    failf(EXIT_FAILED, FAIL_FAILED, "the command stopped unexpectedly after exec");
+}
+
+static void attach(pid_t pid) {
+  tpid = pid;
+  attached = 1;
+  if (kill(pid, 0) && errno == ESRCH) failf(EXIT_USAGE, FAIL_USAGE, "no process %d", pid);
+  if (ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT)) {
+    int e = errno;
+    if (e == ESRCH) failf(EXIT_USAGE, FAIL_USAGE, "no process %d", pid);
+    failf(EXIT_UNAVAILABLE, FAIL_UNAVAILABLE, "cannot attach to process %d (ptrace: %s; needs root or CAP_SYS_PTRACE, and no other tracer)",
+          pid, strerror(e));
+  }
+  if (ptrace(PTRACE_INTERRUPT, pid, 0, 0)) failf(EXIT_FAILED, FAIL_FAILED, "cannot stop process %d: %s", pid, strerror(errno));
+  for (;;) {
+    int st;
+    if (wait_target(&st)) failf(EXIT_FAILED, FAIL_FAILED, "waitpid: %s", strerror(errno));
+    if (WIFEXITED(st) || WIFSIGNALED(st)) {
+      note_exit(st);
+      failf(EXIT_USAGE, FAIL_USAGE, "process %d exited", pid);
+    }
+    if (!WIFSTOPPED(st)) continue;
+    if ((st >> 16) == 0) pending_sig = WSTOPSIG(st); /* its signal is delivered when it runs again */
+    break;
+  }
+}
+
+static const char *mech_name(int m) { return m == MECH_SOFTDIRTY ? "softdirty" : "pagemap-scan"; }
+
+static int choose_mechanism(int wanted) {
+  char why[256] = "";
+  if (wanted == MECH_SOFTDIRTY) {
+    if (probe_softdirty()) return MECH_SOFTDIRTY;
+    failf(EXIT_UNAVAILABLE, FAIL_UNAVAILABLE, "this kernel has no soft-dirty bits (CONFIG_MEM_SOFT_DIRTY); try --mechanism pagemap-scan");
+  }
+  if (wanted == MECH_PMSCAN) {
+    if (probe_pmscan(why, sizeof why)) return MECH_PMSCAN;
+    failf(EXIT_UNAVAILABLE, FAIL_UNAVAILABLE, "pagemap-scan capture is unavailable on this kernel: %s", why);
+  }
+  if (probe_softdirty()) return MECH_SOFTDIRTY;
+  if (probe_pmscan(why, sizeof why)) return MECH_PMSCAN;
+  failf(EXIT_UNAVAILABLE, FAIL_UNAVAILABLE,
+        "this kernel can record neither soft-dirty bits (no CONFIG_MEM_SOFT_DIRTY) nor write-protected pages (%s)", why);
+}
+
+/* ------------------------------------------------------------------ main loop */
+
+static const char *signame(int sig) {
+  switch (sig) {
+  case SIGINT: return "SIGINT";
+  case SIGTERM: return "SIGTERM";
+  case SIGHUP: return "SIGHUP";
+  default: return "signal";
+  }
+}
+
+int run_linux(const struct capture_opts *o) {
+  page_shift = (unsigned)__builtin_ctzl((unsigned long)sysconf(_SC_PAGESIZE));
+  mech = choose_mechanism(o->mechanism);
+  set_fail_cleanup(cleanup_on_fail);
+  if (o->pid > 0) attach(o->pid);
+  else spawn(o->argv, o->keep_thp);
+  setup(0);
+
+  struct utsname u;
+  uname(&u);
+  t0_ns = mono_ns();
+  proto_text("HELO",
+             "version=%d\nsource=%s\npage_size=%ld\ninterval_us=%lld\npid=%d\nmode=%s\nt0_monotonic_ns=%lld\n"
+             "kernel=%s\narch=%s\nnumbering=first-touch\nthp_disabled=%d\nbaseline_pages=%llu\n",
+             CAPTURE_PROTOCOL_VERSION, mech_name(mech), sysconf(_SC_PAGESIZE), (long long)o->interval_us, tpid,
+             attached ? "attach" : "command", (long long)t0_ns, u.release, u.machine, !attached && !o->keep_thp,
+             (unsigned long long)baseline_pages);
+  if (ptrace(PTRACE_CONT, tpid, 0, pending_sig)) failf(EXIT_FAILED, FAIL_FAILED, "cannot resume process %d: %s", tpid, strerror(errno));
+  pending_sig = 0;
+
+  const int64_t interval_ns = o->interval_us * 1000;
+  int64_t next = t0_ns + interval_ns;
+  const int64_t stop_at = o->duration_us > 0 ? t0_ns + o->duration_us * 1000 : -1;
+  const char *stopped_by = NULL;
+  int stop_signal = 0;
+  int draining = 0;        /* command mode: the target was told to stop */
+  int64_t kill_at = -1;
+  int64_t first_signal_at = 0;
+  int done = 0;
+
+  while (!done) {
+    int64_t deadline = draining ? kill_at : next;
+    if (!draining && stop_at >= 0 && stop_at < deadline) deadline = stop_at;
+    int sig = wait_signal_until(deadline);
+    int stop_now = 0;
+    if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
+      if (!stopped_by) {
+        stopped_by = "signal";
+        stop_signal = sig;
+        stop_now = 1;
+        first_signal_at = mono_ns();
+      } else if (draining && first_signal_at && mono_ns() - first_signal_at > 1000000000LL) {
+        /* Asked again, a second later: the command will not stop. (Ctrl-C reaches us
+         * twice at once, from the terminal and forwarded by migreplay: not that.) */
+        kill(tpid, SIGKILL);
+      }
+    }
+    if (!stopped_by && proto_broken()) {
+      stopped_by = "reader-gone";
+      stop_now = 1;
+    }
+    /* ptrace events */
+    for (;;) {
+      int st;
+      pid_t r = waitpid(tpid, &st, WNOHANG | __WALL);
+      if (r <= 0) break;
+      if (WIFEXITED(st) || WIFSIGNALED(st)) {
+        note_exit(st);
+        if (!stopped_by) stopped_by = "target-exit";
+        done = 1;
+        break;
+      }
+      if (!WIFSTOPPED(st)) continue;
+      int ev = st >> 16, ssig = WSTOPSIG(st);
+      if (ev == PTRACE_EVENT_EXIT) {
+        if (!stopped_by) stopped_by = "target-exit";
+        if (!draining) final_epoch(); /* its memory is still there: one last scan */
+        draining = 1;
+        if (kill_at < 0) kill_at = mono_ns() + 3000000000LL;
+        ptrace(PTRACE_CONT, tpid, 0, 0);
+      } else if (ev == PTRACE_EVENT_EXEC) {
+        if (!draining && !stopped_by) {
+          int st2 = 0;
+          if (ptrace(PTRACE_SINGLESTEP, tpid, 0, 0) || wait_target(&st2))
+            failf(EXIT_FAILED, FAIL_FAILED, "lost process %d after exec: %s", tpid, strerror(errno));
+          if (!WIFSTOPPED(st2)) {
+            note_exit(st2);
+            if (!stopped_by) stopped_by = "target-exit";
+            done = 1;
+            break;
+          }
+          if ((st2 >> 16) == 0 && WSTOPSIG(st2) != SIGTRAP) pending_sig = WSTOPSIG(st2);
+          /* A new program image: the old one's memory is gone, page numbers start again. */
+          pagenum_reset();
+          if (dirty.w) memset(dirty.w, 0, dirty.nwords * sizeof *dirty.w);
+          setup(1);        /* its resident pages were written by exec */
+          epoch_flags |= EPOCH_EXEC;
+        }
+        ptrace(PTRACE_CONT, tpid, 0, pending_sig);
+        pending_sig = 0;
+      } else if (ev == PTRACE_EVENT_STOP) {
+        if (ssig == SIGSTOP || ssig == SIGTSTP || ssig == SIGTTIN || ssig == SIGTTOU) ptrace(PTRACE_LISTEN, tpid, 0, 0);
+        else ptrace(PTRACE_CONT, tpid, 0, 0);
+      } else if (ev) {
+        ptrace(PTRACE_CONT, tpid, 0, 0);
+      } else {
+        ptrace(PTRACE_CONT, tpid, 0, ssig); /* an ordinary signal: deliver it */
+      }
+    }
+    if (done) break;
+    int64_t now = mono_ns();
+    if (!stopped_by && stop_at >= 0 && now >= stop_at) {
+      stopped_by = "duration";
+      stop_now = 1;
+    }
+    if (stop_now && !draining) {
+      final_epoch();
+      if (attached) {
+        detach_target();
+        done = 1;
+        break;
+      }
+      kill(tpid, SIGTERM);
+      draining = 1;
+      kill_at = mono_ns() + 3000000000LL;
+      continue;
+    }
+    if (draining) {
+      if (kill_at >= 0 && now >= kill_at) {
+        kill(tpid, SIGKILL);
+        kill_at = now + 3000000000LL;
+      }
+      continue;
+    }
+    if (now >= next) {
+      if (end_epoch(0) < 0) {
+        /* The target is exiting: its exit event or status comes next. */
+        next = now + interval_ns;
+        continue;
+      }
+      int64_t after = mono_ns();
+      next += interval_ns;
+      if (next < after + interval_ns / 4) next = after + interval_ns / 4; /* a slow scan lengthens the epoch */
+    }
+  }
+  release_target();
+
+  char extra[128] = "";
+  if (attached) snprintf(extra, sizeof extra, "target_running=%d\n", target_alive && kill(tpid, 0) == 0);
+  else if (exit_status >= 0) snprintf(extra, sizeof extra, "exit_status=%d\n", exit_status);
+  proto_text("DONE",
+             "stopped_by=%s\nsignal=%s\n%sepochs=%llu\nevents=%llu\nmax_pages=%llu\nscan_us_mean=%llu\nscan_us_max=%llu\n"
+             "numbered_pages=%llu\nnumbered_high_water=%llu\npeak_rss_pages=%llu\nuntracked_mappings=%u\nfinal_epoch=%d\n",
+             stopped_by ? stopped_by : "target-exit", stop_signal ? signame(stop_signal) : "", extra,
+             (unsigned long long)totals.epochs, (unsigned long long)totals.events, (unsigned long long)totals.max_pages,
+             (unsigned long long)(totals.epochs ? totals.scan_us_sum / totals.epochs : 0),
+             (unsigned long long)totals.scan_us_max, (unsigned long long)pagenum_live(), (unsigned long long)pagenum_high_water(),
+             (unsigned long long)peak_rss, untracked_mappings, final_done);
+  return EXIT_OK;
+}
