@@ -56,7 +56,7 @@ export async function main(args: string[]): Promise<number> {
     // A usage error must stop the command before it runs: throw, never just record it.
     .fail((msg, err) => {
       if (err) throw err;
-      throw new MigreplayError('usage', `${msg.split('\n')[0]} (see migreplay --help)`);
+      throw new MigreplayError('usage', `${msg.split('\n').map((l) => l.trim()).filter(Boolean).join(' ')} (see migreplay --help)`);
     })
     .help();
   try {

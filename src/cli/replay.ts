@@ -7,7 +7,8 @@ import { fail } from '../errors.js';
 import { addOracleDistances, addWithinEpochRange, isCoarse, samplingIntervalUs, replay } from '../engine/replay.js';
 import type { WithinEpoch } from '../engine/clock.js';
 import type { LinkParams, ReplayResult } from '../engine/types.js';
-import { writeFileAtomic } from '../io/files.js';
+import { checkWritable, writeFileAtomic } from '../io/files.js';
+import { qmpDocument } from '../output/qmp.js';
 import { resultsArrow, resultsCsv, resultsDocument, type ResultsDocument } from '../output/results.js';
 import { formatRate, parseDuration, parseRate } from '../units.js';
 import { formatTable, loadTrace, pickKernel, sig } from './common.js';
@@ -104,12 +105,36 @@ function humanTable(doc: ResultsDocument): string {
   return head + formatTable(['algorithm', 'pages sent', 'MiB sent', 'total s', 'downtime ms', 'iters', 'R_d', 'time/oracle', 'stop reason'], rows) + note;
 }
 
+/** Check --out before any work: a known extension, a folder that exists. */
+export function checkResultsFile(file: string): void {
+  if (!/\.(json|csv|arrow)$/.test(file)) fail('usage', `--out: '${file}' must end in .json, .csv or .arrow`);
+  checkWritable(file);
+}
+
 /** Write results to --out by extension: .json, .csv or .arrow. */
 export function writeResults(file: string, doc: ResultsDocument): void {
   if (file.endsWith('.json')) writeFileAtomic(file, JSON.stringify(doc, null, 2) + '\n');
   else if (file.endsWith('.csv')) writeFileAtomic(file, resultsCsv(doc));
   else if (file.endsWith('.arrow')) writeFileAtomic(file, resultsArrow(doc));
   else fail('usage', `--out: '${file}' must end in .json, .csv or .arrow`);
+}
+
+/** QEMU's migration parameter names, accepted as aliases (docs/output.md#qemu-parameter-names). */
+export const QEMU_ALIASES: Record<string, string> = {
+  bandwidth: 'max-bandwidth',
+  'throttle-initial': 'cpu-throttle-initial',
+  'throttle-increment': 'cpu-throttle-increment',
+  'throttle-max': 'max-cpu-throttle',
+  'throttle-trigger': 'throttle-trigger-threshold',
+};
+
+/** --format, with --json as its shorthand; an option given twice (or with its QEMU alias) is a usage error. */
+function outputFormat(argv: any): 'table' | 'json' | 'qmp' {
+  for (const [name, alias] of Object.entries(QEMU_ALIASES)) {
+    if (Array.isArray(argv[name])) fail('usage', `--${name} given more than once (--${alias} is its QEMU name)`);
+  }
+  if (argv.json && argv.format !== undefined && argv.format !== 'json') fail('usage', `--json and --format ${argv.format} contradict each other`);
+  return argv.json ? 'json' : (argv.format ?? 'table');
 }
 
 export const replayCommand = {
@@ -120,9 +145,12 @@ export const replayCommand = {
       addLinkOptions(y.positional('trace', { type: 'string', demandOption: true, describe: 'trace file (Arrow IPC)' }))
         .option('algo', { type: 'string', default: 'all', describe: `algorithm ids, comma-separated, or all (${algorithms.map((a) => a.id).join(', ')})` })
         .option('json', { type: 'boolean', default: false, describe: 'print one JSON document instead of a table' })
+        .option('format', { choices: ['table', 'json', 'qmp'] as const, describe: 'table (default), json (= --json), or qmp: per algorithm an object shaped like QEMU\'s query-migrate' })
         .option('out', { type: 'string', describe: 'also write the results to FILE (.json, .csv, .arrow)' }),
-    ),
+    ).alias(QEMU_ALIASES),
   handler(argv: any) {
+    const format = outputFormat(argv);
+    if (argv.out) checkResultsFile(argv.out);
     const picked = pickAlgorithms(argv.algo);
     const link = linkFrom(argv);
     const params = givenParams(argv, picked);
@@ -136,11 +164,11 @@ export const replayCommand = {
       process.stderr.write(
         `migreplay: warning: ${trace.name} is coarse for the rounds of ${coarse.map((a) => a.id).join(', ')} ` +
           `(median round < 4 × the ${samplingIntervalUs(trace) / 1e3} ms sampling interval): their results depend on --within-epoch; ` +
-          `the range over start, spread and whole is ${argv.json ? 'in withinEpochRange' : 'shown below the table'}\n`,
+          `the range over start, spread and whole is ${format === 'json' ? 'in withinEpochRange' : format === 'qmp' ? 'in --format json\'s withinEpochRange' : 'shown below the table'}\n`,
       );
     }
     const doc = resultsDocument(trace, { bandwidthBytesPerS: link.bandwidthBytesPerS, startS: link.startS, resumeMs: link.resumeMs }, results);
     if (argv.out) writeResults(argv.out, doc);
-    process.stdout.write(argv.json ? JSON.stringify(doc, null, 2) + '\n' : humanTable(doc));
+    process.stdout.write(format === 'table' ? humanTable(doc) : JSON.stringify(format === 'qmp' ? qmpDocument(doc) : doc, null, 2) + '\n');
   },
 };

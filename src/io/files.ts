@@ -131,3 +131,15 @@ export function writeFileAtomic(file: string, content: Uint8Array | string): voi
   out.write(content);
   out.commit();
 }
+
+/** Fail early, before any work, if `file` cannot be written: its folder must exist and be a folder. */
+export function checkWritable(file: string): void {
+  const dir = path.dirname(path.resolve(file));
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(dir);
+  } catch (e) {
+    return fail('write-failed', `${file}: cannot write (${describe(e as NodeJS.ErrnoException).replace('no such file', 'no such folder')})`);
+  }
+  if (!st.isDirectory()) fail('write-failed', `${file}: cannot write (${dir} is not a folder)`);
+}
