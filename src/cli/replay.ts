@@ -99,7 +99,7 @@ function humanTable(doc: ResultsDocument): string {
     note += '\nRange over --within-epoch start, spread, whole (the trace is coarse for these rounds):\n';
     note += formatTable(
       ['algorithm', 'pages sent', 'total s', 'downtime ms', 'iters'],
-      ranged.map((r) => [r.algorithm, span(r.withinEpochRange!.pagesSent), span(r.withinEpochRange!.totalTimeS), span(r.withinEpochRange!.downtimeMs), span(r.withinEpochRange!.iterations)]),
+      ranged.map((r) => [r.algorithm, span(r.withinEpochRange!.pagesSent, String), span(r.withinEpochRange!.totalTimeS), span(r.withinEpochRange!.downtimeMs), span(r.withinEpochRange!.iterations, String)]),
     );
   }
   return head + formatTable(['algorithm', 'pages sent', 'MiB sent', 'total s', 'downtime ms', 'iters', 'R_d', 'time/oracle', 'stop reason'], rows) + note;
