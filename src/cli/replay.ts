@@ -12,6 +12,7 @@ import { qmpDocument } from '../output/qmp.js';
 import { resultsArrow, resultsCsv, resultsDocument, type ResultsDocument } from '../output/results.js';
 import { formatRate, parseDuration, parseRate } from '../units.js';
 import { formatTable, loadTrace, pickKernel, sig } from './common.js';
+import { checkPlotFile, writeReplayPlot } from './report.js';
 
 /** Algorithms named by --algo: a comma list of ids, or 'all'. */
 export function pickAlgorithms(spec: string): Algorithm[] {
@@ -146,11 +147,13 @@ export const replayCommand = {
         .option('algo', { type: 'string', default: 'all', describe: `algorithm ids, comma-separated, or all (${algorithms.map((a) => a.id).join(', ')})` })
         .option('json', { type: 'boolean', default: false, describe: 'print one JSON document instead of a table' })
         .option('format', { choices: ['table', 'json', 'qmp'] as const, describe: 'table (default), json (= --json), or qmp: per algorithm an object shaped like QEMU\'s query-migrate' })
-        .option('out', { type: 'string', describe: 'also write the results to FILE (.json, .csv, .arrow)' }),
+        .option('out', { type: 'string', describe: 'also write the results to FILE (.json, .csv, .arrow)' })
+        .option('plot', { type: 'string', describe: 'also draw the results to FILE (.svg or .png): pages sent, total time and downtime per algorithm, pages per round, distance to the oracle' }),
     ).alias(QEMU_ALIASES),
-  handler(argv: any) {
+  async handler(argv: any) {
     const format = outputFormat(argv);
     if (argv.out) checkResultsFile(argv.out);
+    if (argv.plot) checkPlotFile(argv.plot);
     const picked = pickAlgorithms(argv.algo);
     const link = linkFrom(argv);
     const params = givenParams(argv, picked);
@@ -169,6 +172,7 @@ export const replayCommand = {
     }
     const doc = resultsDocument(trace, { bandwidthBytesPerS: link.bandwidthBytesPerS, startS: link.startS, resumeMs: link.resumeMs }, results);
     if (argv.out) writeResults(argv.out, doc);
+    if (argv.plot) await writeReplayPlot(argv.plot, doc);
     process.stdout.write(format === 'table' ? humanTable(doc) : JSON.stringify(format === 'qmp' ? qmpDocument(doc) : doc, null, 2) + '\n');
   },
 };
