@@ -7,6 +7,7 @@ import { abortAllOutputs } from '../io/files.js';
 import { VERSION } from '../version.js';
 import { captureCommand } from './capture.js';
 import { convertCommand } from './convert.js';
+import { exploreCommand } from './explore.js';
 import { genCommand } from './gen.js';
 import { mergeCommand } from './merge.js';
 import { sweepCommand } from './sweep.js';
@@ -48,8 +49,9 @@ export async function main(args: string[]): Promise<number> {
     .command(genCommand)
     .command(reportCommand)
     .command(captureCommand)
+    .command(exploreCommand)
     .option('debug', { type: 'boolean', describe: 'show the stack of internal errors', global: true })
-    .demandCommand(1, 'name a command (replay, sweep, merge, inspect, convert, gen, report, capture)')
+    .demandCommand(1, 'name a command (replay, sweep, merge, inspect, convert, gen, report, capture, explore)')
     .strict()
     .recommendCommands()
     .wrap(Math.min(110, process.stdout.columns ?? 100))

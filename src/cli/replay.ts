@@ -4,7 +4,8 @@ import { algorithms, findAlgorithm } from '../algorithms/index.js';
 import { formatDefault } from '../algorithms/params.js';
 import { paramKey, type Algorithm } from '../algorithms/types.js';
 import { fail } from '../errors.js';
-import { addOracleDistances, addWithinEpochRange, isCoarse, samplingIntervalUs, replay } from '../engine/replay.js';
+import { samplingIntervalUs } from '../engine/replay.js';
+import { replayAll } from '../index.js';
 import type { WithinEpoch } from '../engine/clock.js';
 import type { LinkParams, ReplayResult } from '../engine/types.js';
 import { checkWritable, writeFileAtomic } from '../io/files.js';
@@ -159,13 +160,10 @@ export const replayCommand = {
     const params = givenParams(argv, picked);
     const kernel = pickKernel(argv.kernel);
     const trace = loadTrace(argv.trace);
-    const results = picked.map((a) => replay(trace, a, kernel, link, params));
-    addOracleDistances(trace, kernel, link, results, findAlgorithm);
-    const coarse = picked.filter((a, i) => a.family !== 'bound' && isCoarse(trace, results[i]!));
-    for (const a of coarse) addWithinEpochRange(trace, a, kernel, link, params, results[picked.indexOf(a)]!);
+    const { results, coarse } = replayAll(trace, picked, kernel, { link, params });
     if (coarse.length > 0) {
       process.stderr.write(
-        `migreplay: warning: ${trace.name} is coarse for the rounds of ${coarse.map((a) => a.id).join(', ')} ` +
+        `migreplay: warning: ${trace.name} is coarse for the rounds of ${coarse.join(', ')} ` +
           `(median round < 4 × the ${samplingIntervalUs(trace) / 1e3} ms sampling interval): their results depend on --within-epoch; ` +
           `the range over start, spread and whole is ${format === 'json' ? 'in withinEpochRange' : format === 'qmp' ? 'in --format json\'s withinEpochRange' : 'shown below the table'}\n`,
       );
