@@ -22,7 +22,7 @@ export const autoConverge: Algorithm = {
     { name: 'throttle-increment', kind: 'percent', default: 10, min: 1, max: 99, doc: 'each later step adds this, % (cpu-throttle-increment)' },
     { name: 'throttle-max', kind: 'percent', default: 99, min: 1, max: 99, doc: 'throttle at most this much, % (max-cpu-throttle)' },
   ],
-  needs: { extraBitmaps: 1 },
+  needs: { extraBitmaps: 3 },
   run(e, p) {
     const trigger = p.throttleTrigger as number;
     let throttle = 0;

@@ -11,6 +11,7 @@ import { exploreCommand } from './explore.js';
 import { genCommand } from './gen.js';
 import { mergeCommand } from './merge.js';
 import { sweepCommand } from './sweep.js';
+import { validateCommand } from './validate.js';
 import { reportCommand } from './report.js';
 import { inspectCommand } from './inspect.js';
 import { replayCommand } from './replay.js';
@@ -50,8 +51,9 @@ export async function main(args: string[]): Promise<number> {
     .command(reportCommand)
     .command(captureCommand)
     .command(exploreCommand)
+    .command(validateCommand)
     .option('debug', { type: 'boolean', describe: 'show the stack of internal errors', global: true })
-    .demandCommand(1, 'name a command (replay, sweep, merge, inspect, convert, gen, report, capture, explore)')
+    .demandCommand(1, 'name a command (replay, sweep, merge, inspect, convert, gen, report, capture, explore, validate)')
     .strict()
     .recommendCommands()
     .wrap(Math.min(110, process.stdout.columns ?? 100))

@@ -54,6 +54,8 @@ export interface ReplayResult {
   oracle?: OracleDistance;
   /** qemu, auto-converge: dirty-bitmap syncs, the setup and final ones included (QEMU's dirty-sync-count). */
   dirtySyncCount?: number;
+  /** qemu, auto-converge on a trace with `data_pages`: pages sent as zero-page headers (QEMU's ram.duplicate), counted in pagesSent but costing ZERO_PAGE_BYTES each in bytesSent. */
+  zeroPagesSent?: number;
   /** auto-converge: throttle steps taken, the throttle at the end (%), and when each step came. */
   throttleSteps?: number;
   throttlePercent?: number;
