@@ -529,8 +529,14 @@ describe('schema metadata', () => {
   });
 
   it("'mem_pages' beyond 2^30 is too-large (checked before anything is allocated)", () => {
-    for (const [v, shown] of [[String(2 ** 30 + 1), '1073741825'], [String(2 ** 40), '1099511627776'], ['1e300', '1e+300']]) {
+    for (const [v, shown] of [[String(2 ** 30 + 1), '1073741825'], [String(2 ** 40), '1099511627776']]) {
       expectRejected(withMeta({ mem_pages: v! }), 'too-large', `mem_pages = ${shown} is beyond what a replay can hold (at most 1073741824 pages in wasm32 memory)`);
+    }
+  });
+
+  it("'mem_pages' must be written as plain digits (no exponent, hex or sign)", () => {
+    for (const v of ['1e3', '0x10', '+64', '64.0']) {
+      expectRejected(withMeta({ mem_pages: v }), 'schema', `schema metadata 'mem_pages' = '${v}' is not an integer ≥ 1`);
     }
   });
 

@@ -2,6 +2,7 @@
 // runs in µs from 0; each trace clock (src/engine/clock.ts) runs from --start at
 // `rate` trace-µs per migration-µs (1 unless the guest, or one process in it, is
 // slowed) and lands each epoch's writes under the --within-epoch rule.
+import { fail } from '../errors.js';
 import type { Bitmap, Kernel } from '../kernel/types.js';
 import type { Trace } from '../trace/read.js';
 import { TraceClock } from './clock.js';
@@ -15,6 +16,9 @@ export const DEFER: Bitmap = 2; // pages held back for the stop-and-copy round
 export const TMP: Bitmap = 3; // scratch
 /** The first bitmap handle an algorithm may use for itself. */
 export const FIRST_FREE_BITMAP = 4;
+
+// A replay that needs the trace this many times over is not measuring the trace any more.
+const MAX_WRAPS = 10_000;
 
 /** List-area entries each algorithm may use as scratch, after the staging area. */
 export const SCRATCH_LISTS = 1 << 16;
@@ -44,6 +48,7 @@ export class Engine {
   readonly scratchOffset: number;
 
   private roundStart = 0;
+  private readonly startUs: number;
 
   constructor(readonly trace: Trace, kernel: Kernel, readonly link: LinkParams, needs: EngineNeeds = {}) {
     this.kernel = kernel;
@@ -58,6 +63,7 @@ export class Engine {
     this.scratchOffset = (stage + slice) * clocks;
     kernel.lists(this.scratchOffset + SCRATCH_LISTS);
     const startUs = link.startS * 1e6;
+    this.startUs = startUs;
     for (let c = 0; c < clocks; c++) {
       const cursor = new EpochCursor(trace, kernel, c * stage, startUs);
       const clock = new TraceClock(cursor, startUs, kernel, link.withinEpoch, clocks * stage + c * slice);
@@ -79,6 +85,12 @@ export class Engine {
   /** Let migration time run to `untilUs` with the guest running, applying every epoch trace time passes. */
   runTo(untilUs: number): void {
     const dt = untilUs > this.now ? untilUs - this.now : 0;
+    const periodUs = this.trace.summary.durationUs;
+    for (const clock of this.clocks) {
+      if (clock.traceUs + dt * clock.rate - this.startUs > MAX_WRAPS * periodUs) {
+        fail('usage', `${this.trace.name}: the migration would run through the ${periodUs / 1e6} s trace more than ${MAX_WRAPS} times: the trace is far too short for this memory and link`);
+      }
+    }
     if (dt > 0) this.now = untilUs;
     for (const clock of this.clocks) clock.advance(dt);
   }
