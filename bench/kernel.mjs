@@ -3,6 +3,9 @@
 //
 //   npm run build && node bench/kernel.mjs [--json] [--quick]
 //
+// bench/run.mjs imports the cases and the timing loop from here (the same data runs
+// on the native C kernels of bench/native/); the table runs only when this file is
+// the program.
 // Prints a table (or, with --json, one JSON document) on stdout and always writes
 // bench/results/kernel-latest.json. Each measurement warms up, then repeats the
 // operation until at least 0.3 s have passed (--quick: 0.05 s). Rates count
@@ -11,21 +14,16 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { arch, cpus, platform } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createKernel } from '../dist/kernel/node.js';
 
-const args = process.argv.slice(2);
-const asJson = args.includes('--json');
-const quick = args.includes('--quick');
-const MIN_SECONDS = quick ? 0.05 : 0.3;
-const WARMUP_SECONDS = quick ? 0.02 : 0.05;
-const SIZES = [1 << 20, 1 << 24];
+export const SIZES = [1 << 20, 1 << 24];
 
 // Bitmaps: A and B random (density 1/8), D the destination, S scratch.
 const A = 0, B = 1, D = 2, S = 3;
 
 /** mulberry32: deterministic data, identical for both kernels. */
-function rng(seed) {
+export function rng(seed) {
   let s = seed >>> 0;
   return () => {
     s = (s + 0x6d2b79f5) >>> 0;
@@ -37,7 +35,7 @@ function rng(seed) {
 }
 
 /** `count` uniformly random pages < n, in random order (duplicates possible). */
-function scattered(n, count, seed) {
+export function scattered(n, count, seed) {
   const r = rng(seed);
   const out = new Uint32Array(count);
   for (let i = 0; i < count; i++) out[i] = Math.floor(r() * n);
@@ -45,7 +43,7 @@ function scattered(n, count, seed) {
 }
 
 /** The ascending pages < n kept with probability p. */
-function ascending(n, p, seed) {
+export function ascending(n, p, seed) {
   const r = rng(seed);
   const out = [];
   for (let i = 0; i < n; i++) if (r() < p) out.push(i);
@@ -53,7 +51,7 @@ function ascending(n, p, seed) {
 }
 
 /** Runs `fn` (returning a number) until `seconds` have passed; returns [calls, seconds, checksum]. */
-function timeIt(fn, seconds) {
+export function timeIt(fn, seconds) {
   let calls = 0, sum = 0, batch = 1;
   const t0 = performance.now();
   let elapsed = 0;
@@ -67,7 +65,7 @@ function timeIt(fn, seconds) {
 }
 
 /** The benchmark cases for a guest of n pages: per call, `work` units of `unit`. */
-function cases(n) {
+export function cases(n) {
   const scatter = scattered(n, n >>> 3, 1);
   const list = ascending(n, 1 / 8, 2);
   const except = ascending(n, 1 / 16, 3);
@@ -135,60 +133,70 @@ function cases(n) {
   };
 }
 
-const fmtPages = (n) => (n >= 1 << 20 ? `${n / (1 << 20)}M` : `${n}`);
-const fmtRate = (r) => (r >= 1e9 ? `${(r / 1e9).toFixed(2)} G/s` : `${(r / 1e6).toFixed(1)} M/s`);
+const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (isMain) main();
 
-const results = [];
-let checksum = 0;
-const started = performance.now();
-const kernels = [createKernel('wasm'), createKernel('js')];
+function main() {
+  const args = process.argv.slice(2);
+  const asJson = args.includes('--json');
+  const quick = args.includes('--quick');
+  const MIN_SECONDS = quick ? 0.05 : 0.3;
+  const WARMUP_SECONDS = quick ? 0.02 : 0.05;
+  const fmtPages = (n) => (n >= 1 << 20 ? `${n / (1 << 20)}M` : `${n}`);
+  const fmtRate = (r) => (r >= 1e9 ? `${(r / 1e9).toFixed(2)} G/s` : `${(r / 1e6).toFixed(1)} M/s`);
 
-for (const n of SIZES) {
-  const { setup, ops } = cases(n);
-  for (const c of ops) {
-    const row = { op: c.op, pages: n, unit: c.unit, work: c.work };
-    for (const k of kernels) {
-      const half = Math.max(1, Math.floor(setup(k) / 2));
-      const ctx = { half };
-      const fn = () => c.run(k, ctx);
-      timeIt(fn, WARMUP_SECONDS);
-      const [calls, seconds, sum] = timeIt(fn, MIN_SECONDS);
-      // Fold in results and resulting state (void operations leave it in D or the counters).
-      checksum = (checksum + sum + k.popcount(D) + k.counter(n >>> 1) + calls) % 2 ** 32;
-      row[k.name] = { perSecond: Math.round((c.work * calls) / seconds), calls, seconds: +seconds.toFixed(3) };
+  const results = [];
+  let checksum = 0;
+  const started = performance.now();
+  const kernels = [createKernel('wasm'), createKernel('js')];
+
+  for (const n of SIZES) {
+    const { setup, ops } = cases(n);
+    for (const c of ops) {
+      const row = { op: c.op, pages: n, unit: c.unit, work: c.work };
+      for (const k of kernels) {
+        const half = Math.max(1, Math.floor(setup(k) / 2));
+        const ctx = { half };
+        const fn = () => c.run(k, ctx);
+        timeIt(fn, WARMUP_SECONDS);
+        const [calls, seconds, sum] = timeIt(fn, MIN_SECONDS);
+        // Fold in results and resulting state (void operations leave it in D or the counters).
+        checksum = (checksum + sum + k.popcount(D) + k.counter(n >>> 1) + calls) % 2 ** 32;
+        row[k.name] = { perSecond: Math.round((c.work * calls) / seconds), calls, seconds: +seconds.toFixed(3) };
+      }
+      row.ratio = +(row.wasm.perSecond / row.js.perSecond).toFixed(2);
+      results.push(row);
     }
-    row.ratio = +(row.wasm.perSecond / row.js.perSecond).toFixed(2);
-    results.push(row);
   }
-}
 
-const doc = {
-  benchmark: 'kernel',
-  date: new Date().toISOString(),
-  node: process.version,
-  platform: `${platform()} ${arch()}`,
-  cpu: cpus()[0]?.model ?? 'unknown',
-  minSeconds: MIN_SECONDS,
-  units: 'perSecond counts `unit`s: list entries (entries) or bitmap pages (pages); `work` units per call',
-  results,
-  checksum,
-  totalSeconds: +((performance.now() - started) / 1000).toFixed(1),
-};
+  const doc = {
+    benchmark: 'kernel',
+    date: new Date().toISOString(),
+    node: process.version,
+    platform: `${platform()} ${arch()}`,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    minSeconds: MIN_SECONDS,
+    units: 'perSecond counts `unit`s: list entries (entries) or bitmap pages (pages); `work` units per call',
+    results,
+    checksum,
+    totalSeconds: +((performance.now() - started) / 1000).toFixed(1),
+  };
 
-const outDir = fileURLToPath(new URL('./results/', import.meta.url));
-mkdirSync(outDir, { recursive: true });
-writeFileSync(`${outDir}kernel-latest.json`, JSON.stringify(doc, null, 2) + '\n');
+  const outDir = fileURLToPath(new URL('./results/', import.meta.url));
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(`${outDir}kernel-latest.json`, JSON.stringify(doc, null, 2) + '\n');
 
-if (asJson) {
-  process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
-} else {
-  const head = ['operation', 'pages', 'unit', 'wasm', 'js', 'wasm/js'];
-  const rows = results.map((r) => [r.op, fmtPages(r.pages), r.unit, fmtRate(r.wasm.perSecond), fmtRate(r.js.perSecond), `${r.ratio.toFixed(1)}×`]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells) => cells.map((s, i) => (i < 3 ? s.padEnd(widths[i]) : s.padStart(widths[i]))).join('  ');
-  console.log(`kernel microbenchmark — node ${doc.node}, ${doc.platform}, ${doc.cpu}`);
-  console.log(line(head));
-  console.log(widths.map((w) => '─'.repeat(w)).join('  '));
-  for (const r of rows) console.log(line(r));
-  console.log(`checksum ${checksum}, ${doc.totalSeconds} s; written to bench/results/kernel-latest.json`);
+  if (asJson) {
+    process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+  } else {
+    const head = ['operation', 'pages', 'unit', 'wasm', 'js', 'wasm/js'];
+    const rows = results.map((r) => [r.op, fmtPages(r.pages), r.unit, fmtRate(r.wasm.perSecond), fmtRate(r.js.perSecond), `${r.ratio.toFixed(1)}×`]);
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+    const line = (cells) => cells.map((s, i) => (i < 3 ? s.padEnd(widths[i]) : s.padStart(widths[i]))).join('  ');
+    console.log(`kernel microbenchmark — node ${doc.node}, ${doc.platform}, ${doc.cpu}`);
+    console.log(line(head));
+    console.log(widths.map((w) => '─'.repeat(w)).join('  '));
+    for (const r of rows) console.log(line(r));
+    console.log(`checksum ${checksum}, ${doc.totalSeconds} s; written to bench/results/kernel-latest.json`);
+  }
 }

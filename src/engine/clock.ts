@@ -78,6 +78,14 @@ export class TraceClock {
     const c = this.cursor;
     const to = untilUs >= c.nextUs ? FULL : Math.min(FULL, Math.ceil(((untilUs - c.timeUs) / c.lengthUs) * FULL));
     if (to <= this.landed) return;
+    if (this.landed === 0 && to === FULL) {
+      // The whole epoch at once (the common case: rounds are longer than epochs). Every
+      // spread fraction is in [0, FULL), so filtering would copy every list unchanged:
+      // hand over the cursor's own lists instead.
+      this.landed = FULL;
+      if (c.pagesLen > 0) this.onEpoch(c);
+      return;
+    }
     const seed = epochSeed(c.row);
     const k = this.kernel;
     const part = this.part;
