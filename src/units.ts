@@ -25,6 +25,7 @@ function parseWithUnits(what: string, text: string | number, units: Record<strin
     if (!Number.isFinite(text) || text < 0) fail('bad-unit', `${what}: ${text} is not a non-negative number`);
     return text;
   }
+  if (/^\s*-/.test(text) && NUMBER.test(text.trim().slice(1))) fail('bad-unit', `${what}: '${text}' is negative (give a value ≥ 0)`);
   const m = NUMBER.exec(String(text).trim());
   // Keys are matched case-insensitively except that 'B' vs 'b' matters for bit units: we spell bits out.
   const unit = m ? m[2]!.toLowerCase() : undefined;
@@ -45,8 +46,15 @@ export function parseRate(what: string, text: string | number): number {
   return parseWithUnits(what, text, RATE_UNITS, '100Mbit, 1Gbit, 10GB/s');
 }
 
-/** Seconds from '300ms', '2s', '10m', or a plain number of seconds. */
+/**
+ * Seconds from '300ms', '2s', '10m'. A bare number in text is refused unless it is 0:
+ * '50' could mean 50 ms as easily as 50 s (a JS number is taken as seconds).
+ */
 export function parseDuration(what: string, text: string | number): number {
+  if (typeof text === 'string' && /^\s*[0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?\s*$/i.test(text) && Number(text) !== 0) {
+    const n = text.trim();
+    fail('bad-unit', `${what}: '${n}' needs a unit (ms, s or m), e.g. ${n}ms or ${n}s`);
+  }
   return parseWithUnits(what, text, DURATION_UNITS, '300ms, 2s, 10m');
 }
 

@@ -17,7 +17,7 @@ export function parseParam(spec: ParamSpec, raw: string | number): number | stri
     case 'duration': {
       // A number (from code) is in seconds; only bare text from a command line needs a unit.
       const bare = typeof raw === 'string' && /^\s*[0-9.eE+-]+\s*$/.test(raw);
-      if (bare && Number(raw) !== 0) {
+      if (bare && Number(raw) > 0) {
         if (!spec.bareUnit) fail('bad-unit', `${what}: '${raw}' needs a unit (ms, s or m), e.g. ${raw}ms`);
         value = parseDuration(what, `${raw}${spec.bareUnit}`);
       } else value = parseDuration(what, raw);

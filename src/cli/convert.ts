@@ -37,6 +37,16 @@ async function readEpochList(file: string): Promise<{ epoch: number; tUs: number
   return list;
 }
 
+// A signal handler runs only when the event loop gets control: long synchronous write
+// loops give it a turn every 100 ms, so that SIGINT/SIGTERM remove the temporary output
+// at once rather than after the whole file is written.
+let lastBreath = Date.now();
+function breather(): Promise<void> | undefined {
+  if (Date.now() - lastBreath < 100) return undefined;
+  lastBreath = Date.now();
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** Convert CSV to an Arrow trace file (two passes: the first finds the largest page and the last time). */
 export async function csvToArrow(input: string, output: string, opts: CsvOptions & { epochsFile?: string; durationUs?: number; compression: TraceCompression; form: 'file' | 'stream' }): Promise<{ epochs: number; events: number }> {
   const epochList = opts.epochsFile ? await readEpochList(opts.epochsFile) : undefined;
@@ -85,7 +95,10 @@ export async function downsampleToArrow(trace: Trace, output: string, factor: nu
       description: `${trace.name} down-sampled ×${factor}${m.description ? `: ${m.description}` : ''}`,
       hasComm: trace.summary.hasComm, hasImmp: trace.summary.hasImmp,
     }, { compression, form });
-    for (const e of downsampleEpochs(trace, factor)) writer.epoch(e.tUs, e.pages, e.comm, e.immp);
+    for (const e of downsampleEpochs(trace, factor)) {
+      writer.epoch(e.tUs, e.pages, e.comm, e.immp);
+      await breather();
+    }
     writer.close();
     out.commit();
   } catch (e) {
@@ -133,7 +146,10 @@ export const convertCommand = {
       const trace = loadTrace(argv.in);
       const out = new AtomicFile(argv.out);
       try {
-        for (const chunk of traceToCsv(trace, argv['t-is'])) out.write(chunk);
+        for (const chunk of traceToCsv(trace, argv['t-is'])) {
+          out.write(chunk);
+          await breather();
+        }
         out.commit();
       } catch (e) {
         out.abort();

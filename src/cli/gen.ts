@@ -1,13 +1,17 @@
 // migreplay gen <workload> --out FILE — generate a synthetic trace (docs/workloads.md).
 // One subcommand per workload of the registry, so `gen <workload> --help` lists its
 // own parameters with their defaults.
+import * as fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import type { Argv } from 'yargs';
-import { fail } from '../errors.js';
+import { fail, MigreplayError } from '../errors.js';
 import { AtomicFile } from '../io/files.js';
 import { enableZstdEncoder } from '../trace/codecs.js';
 import { COMMON_PARAMS, commonDefault, findWorkload, generateTrace, resolveOptions, workloads, type GenGiven, type GenParamSpec, type GenResult, type Workload } from '../trace/generate.js';
-import type { TraceCompression } from '../trace/write.js';
+import type { TraceCompression, TraceWriterOptions } from '../trace/write.js';
 import { sig } from './common.js';
+import type { GenWorkerData, GenWorkerReply } from './gen-worker.js';
 
 const KIND_HINT: Partial<Record<GenParamSpec['kind'], string>> = {
   'size-or-fraction': 'share or size',
@@ -48,6 +52,35 @@ function givenFrom(argv: Record<string, unknown>, w: Workload): GenGiven {
   return given;
 }
 
+const WORKER = new URL('./gen-worker.js', import.meta.url);
+
+/**
+ * Generate into `file` from a worker thread (src/cli/gen-worker.ts), so that a signal
+ * is handled at once and removes the temporary file; in this thread when the worker is
+ * not built (running from the TypeScript sources).
+ */
+function generateOffThread(w: Workload, given: GenGiven, file: AtomicFile, options: TraceWriterOptions): Promise<GenResult> {
+  if (!fs.existsSync(fileURLToPath(WORKER))) return Promise.resolve(generateTrace(w, given, (chunk) => file.write(chunk), options));
+  return new Promise((resolve, reject) => {
+    const data: GenWorkerData = { workload: w.id, given, fd: file.descriptor, options };
+    const worker = new Worker(WORKER, { workerData: data });
+    let settled = false;
+    const settle = (f: () => void) => {
+      if (settled) return;
+      settled = true;
+      try { f(); } catch (e) { reject(e); }
+    };
+    worker.once('message', (m: GenWorkerReply) => settle(() => {
+      if ('result' in m) resolve(m.result);
+      else if ('writeError' in m) file.failed(m.writeError as NodeJS.ErrnoException);
+      else if ('error' in m) reject(new MigreplayError(m.error.code, m.error.message, m.error.exitCode));
+      else reject(Object.assign(new Error(m.internal.message), { stack: m.internal.stack }));
+    }));
+    worker.once('error', (e) => settle(() => reject(e)));
+    worker.once('exit', (code) => settle(() => reject(new Error(`the gen worker thread ended (exit code ${code}) without a result`))));
+  });
+}
+
 /** Run `gen`: argv holds `workload`, `out` and options as yargs parses them. */
 export async function runGen(argv: Record<string, unknown>): Promise<GenResult> {
   const id = argv.workload;
@@ -66,7 +99,7 @@ export async function runGen(argv: Record<string, unknown>): Promise<GenResult> 
   const file = new AtomicFile(out);
   let result: GenResult;
   try {
-    result = generateTrace(w, given, (chunk) => file.write(chunk), { compression, form });
+    result = await generateOffThread(w, given, file, { compression, form });
     file.commit();
   } catch (e) {
     file.abort();

@@ -3,7 +3,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { EXIT_RUN_FAILED, MigreplayError } from '../errors.js';
-import { abortAllOutputs } from '../io/files.js';
+import { abortAllOutputs, cleanUpOutputsOnSignals } from '../io/files.js';
 import { VERSION } from '../version.js';
 import { captureCommand } from './capture.js';
 import { convertCommand } from './convert.js';
@@ -15,6 +15,7 @@ import { validateCommand } from './validate.js';
 import { reportCommand } from './report.js';
 import { inspectCommand } from './inspect.js';
 import { replayCommand } from './replay.js';
+import { usageError } from './usage.js';
 
 function report(e: unknown, debug: boolean): number {
   abortAllOutputs();
@@ -32,13 +33,11 @@ function report(e: unknown, debug: boolean): number {
 /** Run the CLI with these arguments; resolves to the exit status. */
 export async function main(args: string[]): Promise<number> {
   const debug = args.includes('--debug');
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      abortAllOutputs();
-      process.stderr.write(`migreplay: interrupted (${signal}); no output was left half-written\n`);
-      process.exit(signal === 'SIGINT' ? 130 : 143);
-    });
-  }
+  // SIGINT/SIGTERM remove unfinished outputs: the handlers are installed when the first
+  // output is opened (until then a signal ends the process at once; src/io/files.ts).
+  cleanUpOutputsOnSignals();
+  const commands = [replayCommand, sweepCommand, mergeCommand, inspectCommand, convertCommand, genCommand, reportCommand, captureCommand, exploreCommand, validateCommand]
+    .map((c) => c.command.split(' ')[0]!);
   const cli = yargs(args)
     .scriptName('migreplay')
     .version(VERSION)
@@ -60,7 +59,7 @@ export async function main(args: string[]): Promise<number> {
     // A usage error must stop the command before it runs: throw, never just record it.
     .fail((msg, err) => {
       if (err) throw err;
-      throw new MigreplayError('usage', `${msg.split('\n').map((l) => l.trim()).filter(Boolean).join(' ')} (see migreplay --help)`);
+      throw usageError(msg, args, commands);
     })
     .help();
   try {

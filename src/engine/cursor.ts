@@ -1,6 +1,7 @@
 // Walks a trace's epochs in time order, forever: when the trace runs out it wraps to
 // its start, one period (duration_us) later. Each record batch is staged once into
 // the kernel's list area, so an epoch reaches the kernel as (offset, length).
+import { EXIT_RUN_FAILED, fail } from '../errors.js';
 import type { Kernel } from '../kernel/types.js';
 import type { EpochBatch } from '../trace/schema.js';
 import type { Trace } from '../trace/read.js';
@@ -72,9 +73,12 @@ export class EpochCursor implements StagedEpoch {
 
   // Move to the next batch that has epochs (wrapping), and stage its lists.
   private loadNext(): void {
+    let ends = 0;
     for (;;) {
       const r = this.batches.next();
       if (r.done) {
+        // A whole pass without an epoch (the file changed since it was opened): never loop forever.
+        if (++ends > 1) fail('truncated', `${this.trace.name}: a pass over the trace found no epochs: the file changed since it was opened, or is corrupt`, EXIT_RUN_FAILED);
         this.pass++;
         this.nextRow = 0;
         this.batches = this.trace.batches()[Symbol.iterator]();

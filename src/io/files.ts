@@ -2,17 +2,18 @@
 // (to a temporary name in the same folder, then renamed).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fail } from '../errors.js';
+import { fail, MigreplayError } from '../errors.js';
 import type { ByteSource } from '../trace/read.js';
 
-function describe(e: NodeJS.ErrnoException): string {
+/** A system error (ENOENT, EACCES, ENOSPC, …) in words, for messages. */
+export function describe(e: NodeJS.ErrnoException): string {
   switch (e.code) {
     case 'ENOENT': return 'no such file';
     case 'EACCES': case 'EPERM': return 'permission denied';
     case 'EISDIR': return 'is a folder, not a file';
     case 'ENOSPC': return 'no space left on the device';
     case 'EROFS': return 'read-only file system';
-    default: return e.message.split('\n')[0]!;
+    default: return String(e?.message ?? e).split('\n')[0]!;
   }
 }
 
@@ -26,7 +27,7 @@ function openForReading(file: string): number {
     return fd;
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    if (!err.code) throw e;
+    if (!err.code || e instanceof MigreplayError) throw e;
     return fail(err.code === 'ENOENT' ? 'file-missing' : 'file-unreadable', `${file}: ${describe(err)}`);
   }
 }
@@ -75,12 +76,25 @@ export class AtomicFile {
 
   constructor(readonly file: string) {
     this.tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}`);
+    notAFolder(file);
     try {
       this.fd = fs.openSync(this.tmp, 'w');
     } catch (e) {
-      return fail('write-failed', `${file}: cannot write (${describe(e as NodeJS.ErrnoException)})`, 2);
+      return fail('write-failed', `${file}: cannot write (${describe(e as NodeJS.ErrnoException).replace('no such file', 'no such folder')})`, 2);
     }
     ACTIVE.add(this);
+    if (signalsWanted) installSignalHandlers();
+  }
+
+  /** The descriptor of the temporary file (for a worker thread that writes into it). */
+  get descriptor(): number {
+    return this.fd;
+  }
+
+  /** Abort, and fail as a write that went wrong with this system error (ENOSPC, …) does. */
+  failed(e: NodeJS.ErrnoException): never {
+    this.abort();
+    return fail('write-failed', `${this.file}: write failed (${describe(e)})`, 1);
   }
 
   /** Append bytes. */
@@ -89,8 +103,7 @@ export class AtomicFile {
       if (typeof chunk === 'string') fs.writeSync(this.fd, chunk);
       else for (let at = 0; at < chunk.byteLength; ) at += fs.writeSync(this.fd, chunk, at, chunk.byteLength - at);
     } catch (e) {
-      this.abort();
-      fail('write-failed', `${this.file}: write failed (${describe(e as NodeJS.ErrnoException)})`, 1);
+      this.failed(e as NodeJS.ErrnoException);
     }
   }
 
@@ -120,6 +133,47 @@ export class AtomicFile {
 
 const ACTIVE = new Set<AtomicFile>();
 
+// In the CLI a signal while an output is open removes its temporary file before exiting.
+// The handlers are installed with the first output, not at start-up: a JS signal handler
+// runs only when the event loop gets control, so while one is installed a long
+// synchronous computation (a replay) would hold SIGTERM back until it ends. Without
+// one, the signal ends the process at once (nothing to clean up yet). Long writers
+// keep the loop free: gen writes from a worker thread, convert yields between chunks.
+let signalsWanted = false;
+let signalsHandled = false;
+
+/**
+ * For the CLI: from now on the first output opened installs SIGINT/SIGTERM handlers that
+ * remove every unfinished output and exit (130/143). Library code never gets them.
+ */
+export function cleanUpOutputsOnSignals(): void {
+  signalsWanted = true;
+  if (ACTIVE.size > 0) installSignalHandlers();
+}
+
+function installSignalHandlers(): void {
+  if (signalsHandled) return;
+  signalsHandled = true;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      abortAllOutputs();
+      process.stderr.write(`migreplay: interrupted (${signal}); no output was left half-written\n`);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
+  }
+}
+
+/** Fail (exit 2) when the output path is an existing folder: found before any work, not at the rename. */
+function notAFolder(file: string): void {
+  let folder = false;
+  try {
+    folder = fs.statSync(file).isDirectory();
+  } catch {
+    // missing (the usual case) or unreadable: opening the temporary file reports it
+  }
+  if (folder) fail('write-failed', `${file}: cannot write (is a folder, not a file)`);
+}
+
 /** Remove every unfinished output (on an error or a signal). */
 export function abortAllOutputs(): void {
   for (const f of [...ACTIVE]) f.abort();
@@ -142,4 +196,5 @@ export function checkWritable(file: string): void {
     return fail('write-failed', `${file}: cannot write (${describe(e as NodeJS.ErrnoException).replace('no such file', 'no such folder')})`);
   }
   if (!st.isDirectory()) fail('write-failed', `${file}: cannot write (${dir} is not a folder)`);
+  notAFolder(file);
 }

@@ -2,6 +2,8 @@
 // createWasmKernel() with a module it compiled itself.
 
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { EXIT_RUN_FAILED, MigreplayError } from '../errors.js';
 import { createReferenceKernel } from './reference.js';
 import type { Kernel } from './types.js';
 import { createWasmKernel } from './wasm.js';
@@ -18,7 +20,9 @@ export function loadWasmModule(): WebAssembly.Module {
     try {
       bytes = readFileSync(WASM_URL) as Uint8Array<ArrayBuffer>;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('kernel not built: run npm run build');
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new MigreplayError('kernel-missing', `the wasm kernel is not built (no ${fileURLToPath(WASM_URL)}): run npm run build, or use --kernel js`, EXIT_RUN_FAILED);
+      }
       throw e;
     }
     cached = new WebAssembly.Module(bytes);

@@ -14,6 +14,7 @@
 // so counters can be processed 64 per bitmap word. The list area is last, so it can
 // grow without moving anything else.
 
+import { EXIT_RUN_FAILED, MigreplayError } from '../errors.js';
 import { checkCapacity, checkInitArgs, grownCapacity } from './common.js';
 import type { Bitmap, Kernel } from './types.js';
 
@@ -78,8 +79,10 @@ export function createWasmKernel(module: WebAssembly.Module): Kernel {
   const bmPtr = (bm: Bitmap): number => base + bm * bmBytes;
   const listAt = (off: number): number => listPtr + off * 4;
 
+  // A replay too large for wasm32 memory is the input's size, not a bug: a catalogued error (docs/errors.md).
   function tooBig(what: string, bytes: number): Error {
-    return new Error(
+    return new MigreplayError(
+      'too-large',
       `wasm kernel: ${what} needs ${fmtBytes(bytes)} of memory, ` +
         `more than the 4 GiB a wasm32 module can address`,
     );
@@ -92,7 +95,7 @@ export function createWasmKernel(module: WebAssembly.Module): Kernel {
     try {
       memory.grow(Math.ceil((end - have) / WASM_PAGE));
     } catch (e) {
-      throw new Error(`wasm kernel: could not grow memory to ${fmtBytes(end)}: ${(e as Error).message}`);
+      throw new MigreplayError('too-large', `wasm kernel: could not grow memory to ${fmtBytes(end)}: ${(e as Error).message}`, EXIT_RUN_FAILED);
     }
   }
 

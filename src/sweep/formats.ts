@@ -9,7 +9,7 @@ import {
   Schema, Struct, Type, Utf8, vectorFromArray, type DataType,
 } from 'apache-arrow';
 import { fail } from '../errors.js';
-import { AtomicFile } from '../io/files.js';
+import { AtomicFile, describe } from '../io/files.js';
 import { registerCodecs } from '../trace/codecs.js';
 import { knownColumns, type Column, type ColumnType, type Row } from './columns.js';
 
@@ -437,7 +437,7 @@ export class AppendWriter {
       this.fd = fs.openSync(file, keepBytes > 0 ? 'r+' : 'w');
       if (keepBytes > 0) fs.ftruncateSync(this.fd, keepBytes);
     } catch (e) {
-      return fail('write-failed', `${file}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+      return fail('write-failed', `${file}: cannot write (${describe(e as NodeJS.ErrnoException)})`);
     }
     if (keepBytes === 0) {
       if (format === 'arrow') this.writeSync(encodeStreamParts(this.schema!, columns, []).schema);
@@ -462,7 +462,7 @@ export class AppendWriter {
         pos += n;
       }
     } catch (e) {
-      fail('write-failed', `${this.file}: write failed (${(e as NodeJS.ErrnoException).code ?? String(e)})`, 1);
+      fail('write-failed', `${this.file}: write failed (${describe(e as NodeJS.ErrnoException)})`, 1);
     }
   }
 
@@ -470,7 +470,7 @@ export class AppendWriter {
     try {
       fs.fsyncSync(this.fd);
     } catch (e) {
-      fail('write-failed', `${this.file}: fsync failed (${(e as NodeJS.ErrnoException).code ?? String(e)})`, 1);
+      fail('write-failed', `${this.file}: fsync failed (${describe(e as NodeJS.ErrnoException)})`, 1);
     }
   }
 

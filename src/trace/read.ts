@@ -84,6 +84,7 @@ function openReader(src: ByteSource): RecordBatchReader {
     try {
       reader = RecordBatchReader.from(src.read(0, src.size)) as RecordBatchReader;
       reader.open();
+      checkFooterBlocks(src, reader);
     } catch (e2) {
       return fail('not-arrow', `${src.name}: not a readable Arrow IPC file (${oneLine(e2)})`);
     }
@@ -92,8 +93,34 @@ function openReader(src: ByteSource): RecordBatchReader {
   return reader;
 }
 
+// apache-arrow's file reader re-reads the same footer block forever when it points at
+// a message that is not a record batch (a corrupt footer or file): check each first.
+function checkFooterBlocks(src: ByteSource, reader: RecordBatchReader): void {
+  const footer = reader.footer;
+  if (!footer) return;
+  for (let i = 0; i < footer.numRecordBatches; i++) {
+    const at = Number(footer.getRecordBatch(i)?.offset ?? -1);
+    const head = at >= 0 ? src.read(at, 8) : new Uint8Array(0);
+    let prefix = 4;
+    let length = head.byteLength === 8 ? int32At(head, 0) : 0;
+    if (length === -1) {
+      length = int32At(head, 4);
+      prefix = 8;
+    }
+    const type = length > 0 && at + prefix + length <= src.size ? Message.decode(src.read(at + prefix, length)).headerType : undefined;
+    if (type !== MessageHeader.RecordBatch) throw new Error(`the footer's record batch ${i} is not a record batch message`);
+  }
+}
+
 function oneLine(e: unknown): string {
   return String(e instanceof Error ? e.message : e).split('\n')[0]!.slice(0, 200);
+}
+
+/** Text from the file, for a one-line message: control characters escaped, long text cut. */
+function shown(value: string | null, max = 40): string {
+  const text = String(value); // a key without a value decodes as null
+  const cut = text.length > max;
+  return JSON.stringify(cut ? text.slice(0, max) : text).slice(1, -1) + (cut ? '…' : '');
 }
 
 function metaNumber(src: string, raw: Record<string, string>, key: string, required: boolean, min: number): number | undefined {
@@ -104,7 +131,7 @@ function metaNumber(src: string, raw: Record<string, string>, key: string, requi
   }
   const value = Number(text);
   if (!/^\s*[0-9]+\s*$/.test(text) || value < min) {
-    fail('schema', `${src}: schema metadata '${key}' = '${text}' is not an integer ≥ ${min}`);
+    fail('schema', `${src}: schema metadata '${key}' = '${shown(text)}' is not an integer ≥ ${min}`);
   }
   return value;
 }
@@ -115,7 +142,7 @@ export function parseMeta(src: string, metadata: Map<string, string>): TraceMeta
   for (const [k, v] of metadata) raw[k] = v;
   const version = raw[META_KEYS.schema];
   if (version !== undefined && version !== SCHEMA_VERSION) {
-    fail('schema', `${src}: trace schema version '${version}' is not supported (this build reads ${SCHEMA_VERSION})`);
+    fail('schema', `${src}: trace schema version '${shown(version)}' is not supported (this build reads ${SCHEMA_VERSION})`);
   }
   const memPages = metaNumber(src, raw, META_KEYS.memPages, true, 1)!;
   if (memPages > MAX_MEM_PAGES) {
@@ -143,13 +170,22 @@ function checkSchema(src: string, schema: Schema): void {
   const t = field(COLUMNS.t);
   if (!t) fail('schema', `${src}: no '${COLUMNS.t}' column`);
   if (t.type.typeId !== Type.Int || (t.type as any).bitWidth !== 64) {
-    fail('schema', `${src}: column '${COLUMNS.t}' is ${t.type}, expected Int64 or Uint64`);
+    fail('schema', `${src}: column '${COLUMNS.t}' is ${typeName(t.type)}, expected Int64 or Uint64`);
   }
   const pages = field(COLUMNS.pages);
   if (!pages) fail('schema', `${src}: no '${COLUMNS.pages}' column`);
   for (const name of [COLUMNS.pages, COLUMNS.comm, COLUMNS.immp]) {
     const f = field(name);
-    if (f && !isUint32List(f.type)) fail('schema', `${src}: column '${name}' is ${f.type}, expected List<Uint32>`);
+    if (f && !isUint32List(f.type)) fail('schema', `${src}: column '${name}' is ${typeName(f.type)}, expected List<Uint32>`);
+  }
+}
+
+/** A type as apache-arrow names it; a corrupt one (a List without its item field) cannot name itself. */
+function typeName(type: DataType): string {
+  try {
+    return shown(String(type), 80);
+  } catch {
+    return `a malformed ${Type[type.typeId] ?? 'unknown'} type`;
   }
 }
 
@@ -384,8 +420,11 @@ function* directBatches(src: ByteSource, layout: Layout): Generator<EpochBatch, 
 
 /**
  * A pass over the batches: the direct reader while it can, then apache-arrow for the rest
- * (it decodes again, and drops, the batches already yielded). `direct` is false when an
- * earlier pass over the same source had to give up: later passes start with apache-arrow.
+ * (it decodes again, and drops, the batches already yielded). Every pass takes the same
+ * course, so a replay's passes see exactly the epochs openTrace validated: apache-arrow
+ * and the direct reader may read a damaged file differently (one trusts the footer, the
+ * other the stream), and a pass that started with apache-arrow could see unchecked data.
+ * If apache-arrow finds fewer batches than the direct reader gave, the file is corrupt.
  */
 function* readBatches(src: ByteSource, layout: Layout | undefined, state: { direct: boolean }): Iterable<EpochBatch> {
   let yielded = 0;
@@ -400,10 +439,15 @@ function* readBatches(src: ByteSource, layout: Layout | undefined, state: { dire
       yielded++;
       yield r.value;
     }
-    state.direct = false;
   }
   let index = 0;
   for (const b of decodeAll(src, openReader(src))) if (index++ >= yielded) yield b;
+  if (index < yielded) fail('truncated', `${src.name}: batch ${index}: cannot decode (the file's footer and its record batches disagree); the trace is truncated or corrupt`);
+}
+
+/** A list column whose offsets do not ascend inside its values (Arrow-level corruption: nothing else checks them). */
+function corruptOffsets(src: string, where: string, name: string, from: number, to: number, values: number): never {
+  return fail('truncated', `${src}: ${where}: column '${name}' lists entries ${from} … ${to} of ${values}; the trace is truncated or corrupt`);
 }
 
 /** The index of the first page of pages[p0 … p1) not above the one before it, or p1 if they ascend strictly. */
@@ -423,6 +467,7 @@ function ascendingUntil(pages: Uint32Array, p0: number, p1: number): number {
 
 // Every in-epoch list rule: ascending, distinct, < memPages; subset lists inside pages.
 function checkSubset(src: string, where: string, name: string, pages: Uint32Array, p0: number, p1: number, sub: Uint32Array, s0: number, s1: number): void {
+  if (!(s0 >= 0 && s0 <= s1 && s1 <= sub.length)) corruptOffsets(src, where, name, s0, s1, sub.length);
   let j = p0;
   let prev = -1;
   for (let i = s0; i < s1; i++) {
@@ -462,6 +507,7 @@ export function openTrace(src: ByteSource): Trace {
       prevT = t;
       const p0 = offsets[i]!;
       const p1 = offsets[i + 1]!;
+      if (!(p0 >= 0 && p0 <= p1 && p1 <= pages.length)) corruptOffsets(src.name, where(), COLUMNS.pages, p0, p1, pages.length);
       const k = ascendingUntil(pages, p0, p1);
       if (k < p1) fail('trace-rule', `${src.name}: ${where()}: pages not ascending and distinct (page ${pages[k]} after ${k > p0 ? pages[k - 1] : -1})`);
       const prev = p1 > p0 ? pages[p1 - 1]! : -1;
