@@ -268,8 +268,9 @@ if (only.includes('sweep')) {
   if (existsSync(fileURLToPath(new URL('../dist/sweep/run.js', import.meta.url)))) {
     log('sweep: bench/sweep.mjs');
     doc.sweep = await runJson('./sweep.mjs', quick ? ['--repeat', '1'] : []);
-    for (const r of doc.sweep.results.filter((x) => x.jobs === 2)) {
-      targets.push({ target: `sweep runs/s, --jobs 2 ÷ --jobs 1 (${r.grid ?? 'all'} grid, share ${r.share ?? '-'})`, value: r.speedup, min: 1.7, met: r.speedup >= 1.7 });
+    // The target is judged on the grid of real size; the tiny grids show fixed costs.
+    for (const r of doc.sweep.results.filter((x) => x.jobs === 2 && x.grid === 'shipped')) {
+      targets.push({ target: `sweep runs/s, --jobs 2 ÷ --jobs 1 (${r.grid} grid: ${r.runs} runs, share ${r.share})`, value: r.speedup, min: 1.7, met: r.speedup >= 1.7 });
     }
   } else {
     doc.sweep = { available: false, reason: 'dist/sweep/run.js not built (the sweep command is not there yet)' };

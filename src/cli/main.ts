@@ -62,6 +62,10 @@ export async function main(args: string[]): Promise<number> {
       throw usageError(msg, args, commands);
     })
     .help();
+  // yargs renders and caches the whole help text after every command's handler, for a
+  // later showHelp() we never make: ~90 ms of string widths for replay's options.
+  (cli as unknown as { getInternalMethods(): { getUsageInstance(): { cacheHelpMessage(): void } } })
+    .getInternalMethods().getUsageInstance().cacheHelpMessage = () => {};
   try {
     await cli.parseAsync();
   } catch (e) {

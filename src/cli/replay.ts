@@ -12,7 +12,7 @@ import { checkWritable, writeFileAtomic } from '../io/files.js';
 import { qmpDocument } from '../output/qmp.js';
 import { resultsArrow, resultsCsv, resultsDocument, type ResultsDocument } from '../output/results.js';
 import { formatRate, parseDuration, parseRate } from '../units.js';
-import { formatTable, loadTrace, pickKernel, sig } from './common.js';
+import { formatTable, loadTraceForReplays, pickKernel, sig } from './common.js';
 import { checkPlotFile, writeReplayPlot } from './report.js';
 
 /** Algorithms named by --algo: a comma list of ids, or 'all'. */
@@ -159,7 +159,7 @@ export const replayCommand = {
     const link = linkFrom(argv);
     const params = givenParams(argv, picked);
     const kernel = pickKernel(argv.kernel);
-    const trace = loadTrace(argv.trace);
+    const trace = loadTraceForReplays(argv.trace);
     const { results, coarse } = replayAll(trace, picked, kernel, { link, params });
     if (coarse.length > 0) {
       process.stderr.write(
