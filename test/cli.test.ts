@@ -264,6 +264,14 @@ describe('replay --json', () => {
     expect(doc.results.map((r: any) => r.algorithm)).toEqual(IDS);
   });
 
+  it('replay --help prints the usage with every algorithm parameter on stdout, exit 0 (the help is not cached)', () => {
+    const r = cli(['replay', '--help']);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^migreplay replay <trace>/);
+    for (const flag of ['--bandwidth', '--within-epoch', '--downtime-limit', '--mark-after']) expect(r.stdout).toContain(flag);
+  });
+
   it('--out x.json writes the same document as stdout, and no temporary file is left', () => {
     const { run, outFile } = gzip9Json();
     expectOk(run, 'replay --out x.json');

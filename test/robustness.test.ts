@@ -190,6 +190,8 @@ describe('bad arguments: exit 2, one clear line, nothing run', () => {
     ['a misspelt workload', ['gen', 'zpif', '--out', 'x.arrow'], "gen: unknown workload 'zpif'; did you mean zipf? (see migreplay --help)"],
     ['a missing positional', ['inspect'], 'Not enough non-option arguments: got 0, need at least 1 (see migreplay --help)'],
     ['inspect --kernel gpu', ['inspect', T, '--kernel', 'gpu'], "--kernel: 'gpu' is not one of wasm, js (see migreplay --help)"],
+    ['an operand out of its choices', ['validate', 'xen'], "<target>: 'xen' is not one of qemu (see migreplay --help)"],
+    ['a number out of the choices', ['replay', T, '--kernel', '3'], "--kernel: '3' is not one of wasm, js (see migreplay --help)"],
     // gen
     ['gen without --out', ['gen', 'uniform', '--duration', '1s'], 'Missing required argument: out (see migreplay --help)'],
     ['gen --duration without a unit', ['gen', 'uniform', '--out', 'NEVER.arrow', '--duration', '600'], "--duration: '600' needs a unit (ms, s or m), e.g. 600ms or 600s"],

@@ -37,7 +37,12 @@ export function usageError(msg: string, args: readonly string[], commands: reado
   // "Invalid values: Argument: kernel, Given: "foo", Choices: "wasm", "js"" (one per bad option).
   if (/^Invalid values?:/.test(text)) {
     const bad = [...text.matchAll(/Argument: ([^,]+), Given: (.+?), Choices: (.+?)(?= Argument: |$)/g)]
-      .map(([, name, given, choices]) => `--${name}: ${given!.replace(/^"(.*)"$/, "'$1'")} is not one of ${choices!.replaceAll('"', '')}`);
+      .map(([, name, given, choices]) => {
+        // A positional (validate <target>) is named as what it is, an option with its dashes.
+        const value = given!.replace(/^"(.*)"$/, '$1');
+        const positional = !args.some((a) => a === `--${name}` || a.startsWith(`--${name}=`)) && args.includes(value);
+        return `${positional ? `<${name}>` : `--${name}`}: '${value}' is not one of ${choices!.replaceAll('"', '')}`;
+      });
     if (bad.length > 0) return new MigreplayError('usage', `${bad.join('; ')} (see migreplay --help)`);
   }
   const mean = /^Did you mean (.+)\?$/.exec(text);

@@ -303,6 +303,18 @@ export async function runSweep(o: SweepOptions): Promise<SweepStats> {
     if (total > 0) {
       const threads = Math.min(jobs, total);
       stats.jobs = threads;
+      // With several workers, the longest runs go first so that none is left running
+      // alone at the end (longest-first list scheduling). Rows are keyed by runId, so
+      // their order in the file carries no meaning; one worker keeps the grid's order.
+      if (threads > 1) {
+        const cost = (r: RunSpec): number => {
+          const t = traces[r.traceIndex]!.trace;
+          const seconds = (t.meta.memPages * t.meta.pageSize) / Number(r.link.bandwidthBytesPerS); // one full copy
+          return (t.summary.events / Math.max(t.summary.durationUs, 1)) * seconds;
+        };
+        const costs = new Map(todo.map((r) => [r, cost(r)]));
+        todo.sort((a, b) => costs.get(b)! - costs.get(a)!);
+      }
       const kernel = o.kernel ?? 'wasm';
       const workerData: SweepWorkerData = {
         traces: traces.map((t) => shareTrace(t.trace, t.bytes, share)),
