@@ -40,7 +40,7 @@ const asJson = flag('--json');
 const SECTIONS = ['kernels', 'engine', 'memory', 'sweep'];
 const only = opt('--only', SECTIONS.join(',')).split(',');
 for (const s of only) if (!SECTIONS.includes(s)) throw new Error(`--only: unknown section '${s}' (${SECTIONS.join(', ')})`);
-const REPS = Number(opt('--reps', quick ? '3' : '5'));
+const REPS = Number(opt('--reps', quick ? '3' : '9'));
 const onlyOps = opt('--ops', undefined)?.split(',');
 const SECONDS = quick ? 0.04 : 0.12;
 const WARMUP = quick ? 0.01 : 0.03;
