@@ -17,7 +17,7 @@ export { WITHIN_EPOCH_RULES, type WithinEpoch } from './engine/clock.js';
 export { DEFAULT_LINK } from './engine/types.js';
 export type { LinkParams, ReplayResult, RoundRecord, OracleDistance } from './engine/types.js';
 export { oracleBounds, type OracleBound } from './algorithms/oracle.js';
-export { openTrace, bytesSource, type ByteSource, type Trace } from './trace/read.js';
+export { openTrace, bytesSource, type ByteSource, type OpenOptions, type Trace } from './trace/read.js';
 export type { TraceMeta, TraceSummary, EpochBatch } from './trace/schema.js';
 export { TraceWriter, traceSchema, type TraceHeader, type TraceWriterOptions, type TraceCompression } from './trace/write.js';
 export { traceStats, type TraceStats } from './trace/inspect.js';

@@ -8,6 +8,7 @@ import {
   Field, Float64, Int16, Int32, Int64, List, RecordBatch, RecordBatchReader, Schema, Struct, Table, Uint32, Uint64,
   Utf8, makeData, tableToIPC, vectorFromArray, type DataType,
 } from 'apache-arrow';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MigreplayError } from '../src/errors.js';
 import { enableZstdEncoder } from '../src/trace/codecs.js';
@@ -714,5 +715,42 @@ describe("the trace's length", () => {
 
   it('duration_us before the last t_us: rejected (even with interval_us given)', () => {
     expectRejected(traceBytes(header({ durationUs: 50, intervalUs: 10 }), [[0, [1]], [100, [2]]]), 'schema', 'duration_us = 50 does not lie after the last epoch (t_us = 100)');
+  });
+});
+
+describe('openTrace keepDecodedBytes', () => {
+  const shipped = (f: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../traces/${f}`, import.meta.url)));
+  // Every column of every batch, as one byte string (deep equality of arrays is too slow here).
+  const flat = (t: Trace): Buffer => {
+    const parts: Buffer[] = [];
+    for (const b of t.batches()) {
+      for (const a of [b.tUs, b.offsets, b.pages, b.commOffsets, b.comm, b.immpOffsets, b.immp]) {
+        parts.push(a ? Buffer.from(a.buffer, a.byteOffset, a.byteLength) : Buffer.from('-'));
+      }
+    }
+    return Buffer.concat(parts);
+  };
+
+  it('keeps the epochs of the validating pass when they fit, and every later pass gives the same epochs', () => {
+    for (const f of ['gzip9.arrow', 'xz6.arrow']) {
+      const bytes = shipped(f);
+      const plain = openTrace(bytesSource(f, bytes));
+      const kept = openTrace(bytesSource(f, bytes), { keepDecodedBytes: 64 << 20 });
+      expect(Array.isArray(kept.batches())).toBe(true); // held in memory
+      expect(Array.isArray(plain.batches())).toBe(false); // decoded on each pass
+      expect(kept.summary).toEqual(plain.summary);
+      const once = flat(plain);
+      expect(once.length).toBeGreaterThan(1000);
+      expect(flat(kept).equals(once)).toBe(true);
+      expect(flat(kept).equals(once)).toBe(true); // a second pass over what was kept
+    }
+  });
+
+  it('reads the source again on every pass when the epochs take more than the limit', () => {
+    const bytes = shipped('xz6.arrow');
+    const plain = openTrace(bytesSource('xz6', bytes));
+    const small = openTrace(bytesSource('xz6', bytes), { keepDecodedBytes: 1024 });
+    expect(Array.isArray(small.batches())).toBe(false);
+    expect(flat(small).equals(flat(plain))).toBe(true);
   });
 });

@@ -3,7 +3,6 @@ import { fail } from '../errors.js';
 import { fileSource } from '../io/files.js';
 import { createKernel } from '../kernel/node.js';
 import type { Kernel } from '../kernel/types.js';
-import { decodedTrace } from '../index.js';
 import { openTrace, type Trace } from '../trace/read.js';
 
 /** Open and validate a trace file. */
@@ -11,21 +10,17 @@ export function loadTrace(path: string): Trace {
   return openTrace(fileSource(path));
 }
 
-/** Traces whose decoded pages take at most this many bytes are kept decoded for replays. */
+/** Traces whose decoded epochs take at most this many bytes are kept decoded for replays. */
 export const KEEP_DECODED_BYTES = 128 * 2 ** 20;
 
 /**
  * Open a trace for several replays (one per algorithm, the oracle, within-epoch ranges):
- * a trace that decodes to at most KEEP_DECODED_BYTES is decoded once and kept in memory,
- * so later passes skip the Arrow decoding (ZSTD above all); a larger one is read from the
- * file on every pass, in bounded memory.
+ * a trace that decodes to at most KEEP_DECODED_BYTES keeps the epochs its validating pass
+ * decoded, so later passes skip the Arrow decoding (ZSTD above all); a larger one is read
+ * from the file on every pass, in bounded memory.
  */
 export function loadTraceForReplays(path: string): Trace {
-  const trace = loadTrace(path);
-  const { events, epochs } = trace.summary;
-  // 4 bytes a page write (comm/immp pages are subsets: at most as many again), 16 an epoch.
-  const bytes = 4 * events * (1 + Number(trace.summary.hasComm) + Number(trace.summary.hasImmp)) + 16 * epochs;
-  return bytes <= KEEP_DECODED_BYTES ? decodedTrace(trace) : trace;
+  return openTrace(fileSource(path), { keepDecodedBytes: KEEP_DECODED_BYTES });
 }
 
 /** The kernel --kernel names. */

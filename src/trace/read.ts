@@ -479,8 +479,24 @@ function checkSubset(src: string, where: string, name: string, pages: Uint32Arra
   }
 }
 
+/** Options of openTrace. */
+export interface OpenOptions {
+  /**
+   * Keep the epochs decoded by the validating pass when they take at most this many
+   * bytes, so later passes skip the decoding (default 0: every pass reads `src` again).
+   */
+  keepDecodedBytes?: number;
+}
+
+const batchBytes = (b: EpochBatch): number =>
+  b.tUs.byteLength + b.offsets.byteLength + b.pages.byteLength +
+  (b.commOffsets?.byteLength ?? 0) + (b.comm?.byteLength ?? 0) + (b.immpOffsets?.byteLength ?? 0) + (b.immp?.byteLength ?? 0);
+
 /** Open a trace: parse its schema and metadata and check every epoch, in one bounded-memory pass. */
-export function openTrace(src: ByteSource): Trace {
+export function openTrace(src: ByteSource, options: OpenOptions = {}): Trace {
+  const keepLimit = options.keepDecodedBytes ?? 0;
+  let kept: EpochBatch[] | undefined = keepLimit > 0 ? [] : undefined;
+  let keptBytes = 0;
   const reader = openReader(src);
   const schema = reader.schema;
   const layout = directLayout(schema);
@@ -521,6 +537,11 @@ export function openTrace(src: ByteSource): Trace {
     summary.events += b.pages.length;
     summary.maxBatchPages = Math.max(summary.maxBatchPages, b.pages.length);
     batchIndex++;
+    if (kept) {
+      keptBytes += batchBytes(b);
+      if (keptBytes <= keepLimit) kept.push(b);
+      else kept = undefined; // too large: later passes read the source again
+    }
   }
   if (summary.epochs === 0) fail('trace-rule', `${src.name}: the trace has no epochs`);
   summary.lastUs = prevT;
@@ -534,10 +555,11 @@ export function openTrace(src: ByteSource): Trace {
     summary.durationUs = prevT + last;
     summary.durationInferred = true;
   }
+  const all = kept;
   return {
     name: src.name,
     meta,
     summary,
-    batches: () => readBatches(src, layout, state),
+    batches: all ? () => all : () => readBatches(src, layout, state),
   };
 }
