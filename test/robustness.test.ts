@@ -170,7 +170,7 @@ describe('bad arguments: exit 2, one clear line, nothing run', () => {
     ['negative duration (--start -1s)', ['replay', T, '--start', '-1s'], "--start: '-1s' is negative (give a value ≥ 0)"],
     ['a duration without its unit (--start 5)', ['replay', T, '--start', '5'], "--start: '5' needs a unit (ms, s or m), e.g. 5ms or 5s"],
     ['--start exactly at the end of the trace', ['replay', T, '--start', '20.000129s'], '--start 20.000129s lies outside the trace (0 … 20.000129s)'],
-    ['negative --resume-ms', ['replay', T, '--resume-ms', '-1'], "--resume-ms: '-1' is not a number of milliseconds ≥ 0"],
+    ['negative --resume-ms', ['replay', T, '--resume-ms', '-1'], "--resume-ms: '-1' is negative (give a value ≥ 0)"],
     ['--max-time without a unit', ['replay', T, '--algo', 'qemu', '--max-time', '600'], "--max-time: '600' needs a unit (ms, s or m), e.g. 600ms"],
     ['negative --max-time with a unit', ['replay', T, '--algo', 'qemu', '--max-time', '-5s'], "--max-time: '-5s' is negative (give a value ≥ 0)"],
     ['negative --max-time, bare', ['replay', T, '--algo', 'qemu', '--max-time', '-5'], "--max-time: '-5' is negative (give a value ≥ 0)"],
@@ -212,6 +212,15 @@ describe('bad arguments: exit 2, one clear line, nothing run', () => {
     ['merge a missing part', ['merge', 'no-such-part.arrow', '--out', 'NEVER.arrow'], 'no-such-part.arrow: no such file'],
     ['report --out not .html', ['report', 'no-such.json', '--out', 'NEVER.txt'], "--out: 'NEVER.txt' must end in .html"],
     ['report of a missing file', ['report', 'no-such.json', '--out', 'NEVER.html'], 'no-such.json: no such file'],
+    // an option given twice, or without its value
+    ['--algo twice', ['replay', T, '--algo', 'xen', '--algo', 'precopy'], '--algo given more than once (xen, precopy): give it once'],
+    ['--out twice', ['replay', T, '--algo', 'precopy', '--out', 'NEVER.json', '--out', 'NEVER.csv'], '--out given more than once (NEVER.json, NEVER.csv): give it once'],
+    ['--within-epoch twice', ['replay', T, '--within-epoch', 'start', '--within-epoch', 'whole'], '--within-epoch given more than once (start, whole): give it once'],
+    ['sweep --out twice', ['sweep', '--trace', T, '--algo', 'precopy', '--out', 'NEVER.arrow', '--out', 'NEVER.csv'], '--out given more than once (NEVER.arrow, NEVER.csv): give it once'],
+    ['--within-epoch without its value', ['replay', T, '--within-epoch', '--json'], '--within-epoch needs a value'],
+    ['--withinEpoch without its value, last', ['replay', T, '--withinEpoch'], '--within-epoch needs a value'],
+    ['--kernel= (empty)', ['replay', T, '--kernel='], '--kernel needs a value'],
+    ['sweep --resume --overwrite', ['sweep', '--trace', T, '--algo', 'precopy', '--out', 'NEVER.arrow', '--resume', '--overwrite'], '--resume and --overwrite contradict each other: continue the sweep in --out, or replace it'],
   ];
   const runs = new Map<string, Run>();
 
@@ -293,6 +302,56 @@ describe('outputs are written whole or not at all', () => {
     expectError(r, `${target}: cannot write (permission denied)`);
     const g = await cli(['gen', 'uniform', '--mem', '64MiB', '--duration', '2s', '--out', '/sys/migreplay-robustness-test.arrow']);
     expectError(g, '/sys/migreplay-robustness-test.arrow: cannot write (permission denied)');
+  }, 60_000);
+
+  it('an output under a path through a file says so (exit 2), for every kind of writer, before any work', async () => {
+    const file = inTmp('plain-file');
+    fs.writeFileSync(file, 'x');
+    const cases: [string[], string][] = [
+      [['merge', inTmp('part.arrow'), '--out', path.join(file, 'm.arrow')], path.join(file, 'm.arrow')],
+      [['sweep', '--trace', GZIP9, '--algo', 'precopy', '--out', path.join(file, 's.arrow')], path.join(file, 's.arrow')],
+      [['replay', GZIP9, '--algo', 'qemu', '--plot', path.join(file, 'p.svg')], path.join(file, 'p.svg')],
+      [['gen', 'uniform', '--mem', '64MiB', '--duration', '2s', '--out', path.join(file, 'g.arrow')], path.join(file, 'g.arrow')],
+      [['explore', '--trace', GZIP9, '--out', path.join(file, 'ex')], path.join(file, 'ex')],
+    ];
+    const runs = await Promise.all(cases.map(([args]) => cli(args)));
+    runs.forEach((r, i) => {
+      const target = cases[i]![1];
+      const line = r.stderr.trim();
+      expect(r.status, `${cases[i]![0].join(' ')}: ${line}`).toBe(2);
+      expect(line.split('\n')).toHaveLength(1);
+      expect(line).toMatch(new RegExp(`^migreplay: ${target.replace(/[.*+?^$()|[\]\\{}]/g, '\\$&')}: cannot write \\((a part of the path is a file, not a folder|.* is not a folder)\\)$`));
+    });
+    expect(fs.readFileSync(file, 'utf8')).toBe('x');
+  }, 120_000);
+
+  it('a guest beyond what the oracle tracks: pre-copy runs without an oracle distance (a warning), --algo oracle is refused', async () => {
+    const huge = inTmp('huge-guest.arrow');
+    const g = await cli(['gen', 'uniform', '--mem', '520GiB', '--duration', '1s', '--rate', '1000', '--out', huge, '--quiet']);
+    expect(g.status, g.stderr).toBe(0);
+    const r = await cli(['replay', huge, '--algo', 'precopy', '--bandwidth', '1000GB/s', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('migreplay: warning: no oracle distances: 136314880 pages is beyond what the oracle can track (at most 134217728)');
+    const doc = JSON.parse(r.stdout);
+    expect(doc.results[0].algorithm).toBe('precopy');
+    expect(doc.results[0].oracle).toBeUndefined();
+    const o = await cli(['replay', huge, '--algo', 'oracle', '--bandwidth', '1000GB/s']);
+    expectError(o, 'oracle: 136314880 pages is beyond what the oracle can track (at most 134217728)');
+    fs.rmSync(huge);
+  }, 120_000);
+
+  it('replay --plot into a folder that does not exist fails before the replay, like --out', async () => {
+    const r = await cli(['replay', GZIP9, '--algo', 'qemu', '--plot', inTmp('no-such-folder', 'p.svg')]);
+    expectError(r, `${inTmp('no-such-folder', 'p.svg')}: cannot write (no such folder)`);
+  }, 60_000);
+
+  it('explore --out builds the bundle beside the target and renames it: complete, and no temporary folder left', async () => {
+    const out = inTmp('explorer-out');
+    const r = await cli(['explore', '--trace', GZIP9, '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(fs.existsSync(path.join(out, 'index.html'))).toBe(true);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'traces', 'index.json'), 'utf8'))).toBeTruthy();
+    expect(fs.readdirSync(tmp).filter((f) => f.includes('explorer-out.tmp-'))).toEqual([]);
   }, 60_000);
 
   it('an output in a folder that does not exist says so, before any work', async () => {

@@ -28,6 +28,11 @@ try {
     for (let i = 0; i < bytes; i++) for (let v = u8[i]; v; v &= v - 1) expected++;
     const rates = Object.fromEntries(fns.map((f) => [f, []]));
     for (const f of fns) if (x[f](p, bytes) !== expected) throw new Error(`${f} counts ${x[f](p, bytes)}, not ${expected}`);
+    // All ones too: the densest case (byte-lane accumulators overflow first there).
+    u8.fill(0xff);
+    for (const f of fns) if (x[f](p, bytes) !== bytes * 8) throw new Error(`${f} counts ${x[f](p, bytes)} of ${bytes * 8} set bits`);
+    s = 1;
+    for (let i = 0; i < bytes; i++) { s = (Math.imul(s, 1103515245) + 12345) >>> 0; u8[i] = s >>> 24; }
     for (let round = 0; round < 7; round++) {
       for (const f of fns) {
         const fn = x[f];

@@ -29,7 +29,7 @@ export interface OracleBound {
 }
 
 // Largest memory the oracle handles: it keeps one 32-bit index per page.
-const MAX_ORACLE_PAGES = 2 ** 27;
+export const MAX_ORACLE_PAGES = 2 ** 27;
 
 /** Range add / global max over epoch indices (N(t_j) + t_j/u for every epoch j so far). */
 class MaxTree {

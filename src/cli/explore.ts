@@ -2,12 +2,13 @@
 // dist-explorer/): served on 127.0.0.1 with node:http, or written out as a static
 // bundle with --out. The page replays in the browser (the wasm kernel in a Web
 // Worker); this server only hands out files: the page, the kernel, and the traces.
-import { createReadStream, cpSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { basename, extname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Argv } from 'yargs';
-import { EXIT_RUN_FAILED, fail } from '../errors.js';
+import { EXIT_RUN_FAILED, fail, MigreplayError } from '../errors.js';
+import { describe, ensureFolderOf } from '../io/files.js';
 import { loadTrace } from './common.js';
 
 // src/cli/ and dist/cli/ are both two levels below the repository root.
@@ -152,10 +153,23 @@ export function writeExplorer(outDir: string, options: { trace?: string; bundle?
   if (existsSync(out) && (!statSync(out).isDirectory() || readdirSync(out).length > 0)) {
     fail('usage', `--out: ${outDir} exists and is not an empty directory`);
   }
-  mkdirSync(join(out, 'traces'), { recursive: true });
-  cpSync(bundle, out, { recursive: true });
-  for (const t of list.traces) cpSync(t.file, join(out, 'traces', t.name));
-  writeFileSync(join(out, 'traces', 'index.json'), indexJson(list));
+  // Built in a temporary folder beside it, renamed into place when complete.
+  ensureFolderOf(out);
+  const tmp = join(dirname(out), `.${basename(out)}.tmp-${process.pid}`);
+  try {
+    mkdirSync(join(tmp, 'traces'), { recursive: true });
+    cpSync(bundle, tmp, { recursive: true });
+    for (const t of list.traces) cpSync(t.file, join(tmp, 'traces', t.name));
+    writeFileSync(join(tmp, 'traces', 'index.json'), indexJson(list));
+    if (existsSync(out)) rmdirSync(out); // empty (checked above)
+    renameSync(tmp, out);
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    const err = e as NodeJS.ErrnoException;
+    if (e instanceof MigreplayError) throw e;
+    if (err.code === 'ENOSPC') fail('write-failed', `${outDir}: write failed (${describe(err)})`, EXIT_RUN_FAILED);
+    fail('write-failed', `${outDir}: cannot write (${describe(err)})`);
+  }
   return list.traces.map((t) => t.name);
 }
 

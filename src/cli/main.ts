@@ -14,8 +14,8 @@ import { sweepCommand } from './sweep.js';
 import { validateCommand } from './validate.js';
 import { reportCommand } from './report.js';
 import { inspectCommand } from './inspect.js';
-import { replayCommand } from './replay.js';
-import { usageError } from './usage.js';
+import { QEMU_ALIASES, replayCommand } from './replay.js';
+import { negativeValue, usageError } from './usage.js';
 
 function report(e: unknown, debug: boolean): number {
   abortAllOutputs();
@@ -29,6 +29,39 @@ function report(e: unknown, debug: boolean): number {
   if (debug && e instanceof Error) process.stderr.write(`${e.stack}\n`);
   return EXIT_RUN_FAILED;
 }
+
+/**
+ * An option given twice (yargs would make an array of it, which no single-valued option
+ * reads right) or given without its value is a usage error, before anything runs.
+ * Options declared as arrays (sweep --trace, --set) may repeat.
+ */
+function onceEach(args: string[], argv: Record<string, unknown>, y?: unknown): void {
+  const negative = negativeValue(args); // said as such, not as a missing or repeated value
+  if (negative) throw negative;
+  const declared = (y as { getOptions(): { array: string[]; choices: Record<string, unknown> } }).getOptions();
+  const arrays = new Set(declared.array);
+  // An option with choices and a default, given without a value, would silently keep
+  // its default (yargs): look at the words themselves.
+  const end = args.includes('--') ? args.indexOf('--') : args.length;
+  for (let i = 0; i < end; i++) {
+    const name = /^--([a-z][a-zA-Z0-9-]*)$/.exec(args[i]!)?.[1]?.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    if (name && name in declared.choices && (i + 1 >= end || args[i + 1]!.startsWith('-'))) {
+      throw new MigreplayError('usage', `--${name} needs a value`);
+    }
+  }
+  for (const [key, value] of Object.entries(argv)) {
+    // Each option appears under its dashed and its camelCase key: look at the dashed one.
+    if (key === '_' || key === '$0' || key === '--' || /[A-Z]/.test(key) || arrays.has(key)) continue;
+    if (Array.isArray(value)) {
+      // replay's QEMU aliases have their own message (src/cli/replay.ts).
+      if (QEMU_NAMES.has(key)) continue;
+      throw new MigreplayError('usage', `--${key} given more than once (${value.map(String).join(', ')}): give it once`);
+    }
+    if (value === '') throw new MigreplayError('usage', `--${key} needs a value`);
+  }
+}
+
+const QEMU_NAMES = new Set(Object.entries(QEMU_ALIASES).flat());
 
 /** Run the CLI with these arguments; resolves to the exit status. */
 export async function main(args: string[]): Promise<number> {
@@ -52,6 +85,7 @@ export async function main(args: string[]): Promise<number> {
     .command(exploreCommand)
     .command(validateCommand)
     .option('debug', { type: 'boolean', describe: 'show the stack of internal errors', global: true })
+    .middleware((argv: Record<string, unknown>, y?: unknown) => onceEach(args, argv, y), true)
     .demandCommand(1, 'name a command (replay, sweep, merge, inspect, convert, gen, report, capture, explore, validate)')
     .strict()
     .recommendCommands()

@@ -1,6 +1,7 @@
 // migreplay replay <trace> — replay a trace against one or more algorithms.
 import type { Argv } from 'yargs';
 import { algorithms, findAlgorithm } from '../algorithms/index.js';
+import { MAX_ORACLE_PAGES } from '../algorithms/oracle.js';
 import { formatDefault } from '../algorithms/params.js';
 import { paramKey, type Algorithm } from '../algorithms/types.js';
 import { fail } from '../errors.js';
@@ -161,6 +162,9 @@ export const replayCommand = {
     const kernel = pickKernel(argv.kernel);
     const trace = loadTraceForReplays(argv.trace);
     const { results, coarse } = replayAll(trace, picked, kernel, { link, params });
+    if (trace.meta.memPages > MAX_ORACLE_PAGES && picked.some((a) => a.family === 'precopy')) {
+      process.stderr.write(`migreplay: warning: no oracle distances: ${trace.meta.memPages} pages is beyond what the oracle can track (at most ${MAX_ORACLE_PAGES})\n`);
+    }
     if (coarse.length > 0) {
       process.stderr.write(
         `migreplay: warning: ${trace.name} is coarse for the rounds of ${coarse.join(', ')} ` +

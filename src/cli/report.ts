@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import type { Argv } from 'yargs';
 import { fail, MigreplayError } from '../errors.js';
-import { fileSource, writeFileAtomic } from '../io/files.js';
+import { checkWritable, fileSource, writeFileAtomic } from '../io/files.js';
 import type { Kernel } from '../kernel/types.js';
 import type { ResultsDocument } from '../output/results.js';
 import { openTrace, type Trace } from '../trace/read.js';
@@ -13,6 +13,7 @@ import { pickKernel } from './common.js';
 /** Fail (usage, exit 2) unless a plot file name ends in .svg or .png; call it before any work is done. */
 export function checkPlotFile(file: string, option = '--plot'): void {
   if (!/\.(svg|png)$/i.test(file)) fail('usage', `${option}: '${file}' must end in .svg or .png`);
+  checkWritable(file); // before any work, as for every output
 }
 
 /** `replay --plot FILE.svg|png`: the per-algorithm bar charts, pages sent and dirtied per round, and the oracle distance. */

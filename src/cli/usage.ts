@@ -22,17 +22,27 @@ function distance(a: string, b: string): number {
   return row[b.length]!;
 }
 
+/**
+ * `--bandwidth -5MB`: yargs reads the value as the short options -5 -M -B. The error to
+ * give instead (the value is negative), if some option is followed by a negative number.
+ */
+export function negativeValue(args: readonly string[]): MigreplayError | undefined {
+  const end = args.indexOf('--');
+  for (let i = 1; i < (end < 0 ? args.length : end); i++) {
+    const option = args[i - 1]!;
+    if (NEGATIVE.test(args[i]!) && /^--[a-z]/i.test(option) && !option.includes('=')) {
+      return new MigreplayError('bad-unit', `${option}: '${args[i]}' is negative (give a value ≥ 0)`);
+    }
+  }
+  return undefined;
+}
+
 /** The MigreplayError for a yargs failure message, given the arguments it was about. */
 export function usageError(msg: string, args: readonly string[], commands: readonly string[]): MigreplayError {
   const text = msg.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
   if (/^Unknown arguments?:/.test(text)) {
-    const end = args.indexOf('--');
-    for (let i = 1; i < (end < 0 ? args.length : end); i++) {
-      const option = args[i - 1]!;
-      if (NEGATIVE.test(args[i]!) && /^--[a-z]/i.test(option) && !option.includes('=')) {
-        return new MigreplayError('bad-unit', `${option}: '${args[i]}' is negative (give a value ≥ 0)`);
-      }
-    }
+    const negative = negativeValue(args);
+    if (negative) return negative;
   }
   // "Invalid values: Argument: kernel, Given: "foo", Choices: "wasm", "js"" (one per bad option).
   if (/^Invalid values?:/.test(text)) {
@@ -40,7 +50,9 @@ export function usageError(msg: string, args: readonly string[], commands: reado
       .map(([, name, given, choices]) => {
         // A positional (validate <target>) is named as what it is, an option with its dashes.
         const value = given!.replace(/^"(.*)"$/, '$1');
-        const positional = !args.some((a) => a === `--${name}` || a.startsWith(`--${name}=`)) && args.includes(value);
+        const spellings = [name, name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())];
+        const asOption = args.some((a) => spellings.some((n) => a === `--${n}` || a.startsWith(`--${n}=`)));
+        const positional = !asOption && args.includes(value);
         return `${positional ? `<${name}>` : `--${name}`}: '${value}' is not one of ${choices!.replaceAll('"', '')}`;
       });
     if (bad.length > 0) return new MigreplayError('usage', `${bad.join('; ')} (see migreplay --help)`);

@@ -4,7 +4,7 @@ import type { Algorithm } from '../algorithms/types.js';
 import { fail } from '../errors.js';
 import type { Kernel } from '../kernel/types.js';
 import type { Trace } from '../trace/read.js';
-import { oracle, oracleBounds } from '../algorithms/oracle.js';
+import { MAX_ORACLE_PAGES, oracle, oracleBounds } from '../algorithms/oracle.js';
 import { WITHIN_EPOCH_RULES } from './clock.js';
 import { Engine } from './engine.js';
 import { DEFAULT_LINK, type LinkParams, type ReplayResult } from './types.js';
@@ -35,6 +35,8 @@ export function replay(
 
 /** Attach to each completed pre-copy result its distance from the oracle at its own downtime. */
 export function addOracleDistances(trace: Trace, kernel: Kernel, link: Partial<LinkParams>, results: ReplayResult[], algorithmsById: (id: string) => Algorithm | undefined): void {
+  // Beyond what the oracle can track there is no bound: the results go without a distance.
+  if (trace.meta.memPages > MAX_ORACLE_PAGES) return;
   const fullLink: LinkParams = { ...DEFAULT_LINK, ...link };
   const measured = results.filter((r) => r.converged && algorithmsById(r.algorithm)?.family === 'precopy');
   if (measured.length === 0) return;

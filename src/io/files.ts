@@ -13,6 +13,8 @@ export function describe(e: NodeJS.ErrnoException): string {
     case 'EISDIR': return 'is a folder, not a file';
     case 'ENOSPC': return 'no space left on the device';
     case 'EROFS': return 'read-only file system';
+    case 'ENOTDIR': return 'a part of the path is a file, not a folder';
+    case 'EEXIST': return 'a part of the path is a file, not a folder'; // mkdir -p through a file
     default: return String(e?.message ?? e).split('\n')[0]!;
   }
 }
@@ -177,6 +179,15 @@ function notAFolder(file: string): void {
 /** Remove every unfinished output (on an error or a signal). */
 export function abortAllOutputs(): void {
   for (const f of [...ACTIVE]) f.abort();
+}
+
+/** Create the folder an output goes into (and its parents), or fail as an output that cannot be created. */
+export function ensureFolderOf(file: string): void {
+  try {
+    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  } catch (e) {
+    fail('write-failed', `${file}: cannot write (${describe(e as NodeJS.ErrnoException)})`);
+  }
 }
 
 /** Write a whole text or byte output atomically. */

@@ -8,8 +8,8 @@ import {
   Bool, Field, Float64, Int32, makeData, Message, RecordBatch, RecordBatchReader, RecordBatchStreamWriter,
   Schema, Struct, Type, Utf8, vectorFromArray, type DataType,
 } from 'apache-arrow';
-import { fail } from '../errors.js';
-import { AtomicFile, describe } from '../io/files.js';
+import { fail, MigreplayError } from '../errors.js';
+import { AtomicFile, describe, ensureFolderOf } from '../io/files.js';
 import { registerCodecs } from '../trace/codecs.js';
 import { knownColumns, type Column, type ColumnType, type Row } from './columns.js';
 
@@ -405,7 +405,7 @@ function jsonLine(columns: readonly Column[], row: Row): string {
 /** Write a whole table atomically (temporary name, then rename). */
 export async function writeTable(file: string, format: Format, columns: readonly Column[], rows: readonly Row[], metadata: Map<string, string>): Promise<void> {
   const content = await encodeTable(format, columns, rows, metadata);
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  ensureFolderOf(file);
   const out = new AtomicFile(file);
   out.write(content);
   out.commit();
@@ -433,10 +433,11 @@ export class AppendWriter {
   constructor(readonly file: string, readonly format: 'arrow' | 'csv' | 'jsonl', readonly columns: readonly Column[], metadata: Map<string, string>, keepBytes = 0) {
     if (format === 'arrow') this.schema = arrowSchema(columns, metadata);
     try {
-      if (keepBytes === 0) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+      if (keepBytes === 0) ensureFolderOf(file);
       this.fd = fs.openSync(file, keepBytes > 0 ? 'r+' : 'w');
       if (keepBytes > 0) fs.ftruncateSync(this.fd, keepBytes);
     } catch (e) {
+      if (e instanceof MigreplayError) throw e;
       return fail('write-failed', `${file}: cannot write (${describe(e as NodeJS.ErrnoException)})`);
     }
     if (keepBytes === 0) {

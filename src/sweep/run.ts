@@ -185,6 +185,7 @@ async function existing(t: Target, resume: boolean, overwrite: boolean, what: st
 /** Run a sweep. Resolves when every run of the shard is in the output. */
 export async function runSweep(o: SweepOptions): Promise<SweepStats> {
   const note = o.note ?? ((line: string) => process.stderr.write(`migreplay: ${line}\n`));
+  if (o.resume && o.overwrite) fail('usage', '--resume and --overwrite contradict each other: continue the sweep in --out, or replace it');
   const axes = parseSets(o.sets ?? [], o.algorithms);
   const jobs = o.jobs ?? os.availableParallelism();
   if (!Number.isInteger(jobs) || jobs < 1) fail('usage', `--jobs: '${o.jobs}' is not a whole number ≥ 1`);

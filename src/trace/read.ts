@@ -488,15 +488,25 @@ export interface OpenOptions {
   keepDecodedBytes?: number;
 }
 
-const batchBytes = (b: EpochBatch): number =>
-  b.tUs.byteLength + b.offsets.byteLength + b.pages.byteLength +
-  (b.commOffsets?.byteLength ?? 0) + (b.comm?.byteLength ?? 0) + (b.immpOffsets?.byteLength ?? 0) + (b.immp?.byteLength ?? 0);
+// The memory a kept batch holds: the whole buffers its columns view (a body may also
+// hold columns migreplay ignores), each counted once.
+function heldBytes(b: EpochBatch, seen: Set<ArrayBufferLike>): number {
+  let n = 0;
+  for (const a of [b.tUs, b.offsets, b.pages, b.commOffsets, b.comm, b.immpOffsets, b.immp]) {
+    if (a && !seen.has(a.buffer)) {
+      seen.add(a.buffer);
+      n += a.buffer.byteLength;
+    }
+  }
+  return n;
+}
 
 /** Open a trace: parse its schema and metadata and check every epoch, in one bounded-memory pass. */
 export function openTrace(src: ByteSource, options: OpenOptions = {}): Trace {
   const keepLimit = options.keepDecodedBytes ?? 0;
   let kept: EpochBatch[] | undefined = keepLimit > 0 ? [] : undefined;
   let keptBytes = 0;
+  const keptBuffers = new Set<ArrayBufferLike>();
   const reader = openReader(src);
   const schema = reader.schema;
   const layout = directLayout(schema);
@@ -538,9 +548,12 @@ export function openTrace(src: ByteSource, options: OpenOptions = {}): Trace {
     summary.maxBatchPages = Math.max(summary.maxBatchPages, b.pages.length);
     batchIndex++;
     if (kept) {
-      keptBytes += batchBytes(b);
+      keptBytes += heldBytes(b, keptBuffers);
       if (keptBytes <= keepLimit) kept.push(b);
-      else kept = undefined; // too large: later passes read the source again
+      else {
+        kept = undefined; // too large: later passes read the source again
+        keptBuffers.clear();
+      }
     }
   }
   if (summary.epochs === 0) fail('trace-rule', `${src.name}: the trace has no epochs`);
