@@ -25,6 +25,8 @@
 // is re-checked and nothing traps. Loops count up to lengths instead of comparing
 // against end pointers, so a layout ending exactly at 4 GiB cannot wrap around.
 
+import { csaHigh, popcnt128, popcntAt } from './bits';
+
 /** Start of free linear memory: the bridge lays out its state from here. */
 export function heapBase(): usize {
   return __heap_base;
@@ -204,23 +206,6 @@ export function andNot(dst: usize, a: usize, b: usize, bytes: usize): void {
     v128.store(dst + i, v128.andnot(v128.load(a + i, 48), v128.load(b + i, 48)), 48);
   }
   for (; i < bytes; i += 16) v128.store(dst + i, v128.andnot(v128.load(a + i), v128.load(b + i)));
-}
-
-// Harley–Seal carry-save adder over v128: the carry (majority) bit of a + b + c at each
-// bit position; the sum bit is a ^ b ^ c.
-// @ts-ignore: decorator
-@inline function csaHigh(a: v128, b: v128, c: v128): v128 {
-  return v128.or(v128.and(a, b), v128.and(v128.xor(a, b), c));
-}
-
-// @ts-ignore: decorator
-@inline function popcnt128(v: v128): u64 {
-  return popcnt(i64x2.extract_lane(v, 0)) + popcnt(i64x2.extract_lane(v, 1));
-}
-
-// @ts-ignore: decorator
-@inline function popcntAt(p: usize, offset: usize): u64 {
-  return popcnt(load<u64>(p + offset));
 }
 
 /** Number of set bits in the `bytes` bytes at `bm`. */

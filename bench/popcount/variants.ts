@@ -1,103 +1,14 @@
-// Popcount variants tried against the kernel's (assembly/index.ts popcount = popA here);
+// Popcount variants tried against the kernel's own (assembly/index.ts popcount: popA);
 // built and timed by bench/popcount/run.mjs. Not part of the product.
 
-// @ts-ignore: decorator
-@inline function csaHigh(a: v128, b: v128, c: v128): v128 {
-  return v128.or(v128.and(a, b), v128.and(v128.xor(a, b), c));
-}
-// @ts-ignore: decorator
-@inline function popcnt128(v: v128): u64 {
-  return popcnt(i64x2.extract_lane(v, 0)) + popcnt(i64x2.extract_lane(v, 1));
-}
-// @ts-ignore: decorator
-@inline function popcntAt(p: usize, offset: usize): u64 {
-  return popcnt(load<u64>(p + offset));
-}
+import { csaHigh, popcnt128, popcntAt } from '../../assembly/bits';
+import { popcount } from '../../assembly/index';
+
 export function alloc(n: usize): usize { const p = memory.size() << 16; memory.grow(<i32>((n + 65535) >>> 16)); return p; }
 
-// A: current hybrid
+// A: the kernel's own popcount (a v128 Harley–Seal tree and scalar popcnt, interleaved).
 export function popA(bm: usize, bytes: usize): u32 {
-  // Each 256-byte step counts its first half with a Harley–Seal carry-save tree on
-  // v128 (8 vectors → one popcount of the "eights", ~6 instructions per 16 bytes on
-  // the vector units) and its second half with scalar 64-bit popcnt (~6 per 16 bytes on
-  // the integer units), interleaved so both kinds of unit work at once. Scalar popcnt
-  // alone runs ~10 % slower; a tree alone (16 vectors) spills registers in V8 and, like
-  // i8x16.popcnt (lowered to a shuffle-table sequence), runs at half the speed.
-  // ones/twos/fours carry the tree's low bits from step to step.
-  // A pointer and a down-counter keep the loop within the 16 integer registers (an
-  // index, its limit and base + index spilled one: ~6 % slower).
-  let ones = i64x2.splat(0), twos = ones, fours = ones;
-  let eights: u64 = 0, s0: u64 = 0, s1: u64 = 0;
-  let p = bm;
-  for (let k = bytes >>> 8; k; k--, p += 256) {
-    let a = v128.load(p), b = v128.load(p, 16);
-    let u = v128.xor(ones, a);
-    let twosA = csaHigh(ones, a, b);
-    ones = v128.xor(u, b);
-    s0 += popcntAt(p, 128) + popcntAt(p, 136);
-    a = v128.load(p, 32);
-    b = v128.load(p, 48);
-    u = v128.xor(ones, a);
-    let twosB = csaHigh(ones, a, b);
-    ones = v128.xor(u, b);
-    s1 += popcntAt(p, 144) + popcntAt(p, 152);
-    const foursA = csaHigh(twos, twosA, twosB);
-    twos = v128.xor(v128.xor(twos, twosA), twosB);
-    s0 += popcntAt(p, 160) + popcntAt(p, 168);
-    a = v128.load(p, 64);
-    b = v128.load(p, 80);
-    u = v128.xor(ones, a);
-    twosA = csaHigh(ones, a, b);
-    ones = v128.xor(u, b);
-    s1 += popcntAt(p, 176) + popcntAt(p, 184);
-    a = v128.load(p, 96);
-    b = v128.load(p, 112);
-    u = v128.xor(ones, a);
-    twosB = csaHigh(ones, a, b);
-    ones = v128.xor(u, b);
-    s0 += popcntAt(p, 192) + popcntAt(p, 200);
-    const foursB = csaHigh(twos, twosA, twosB);
-    twos = v128.xor(v128.xor(twos, twosA), twosB);
-    s1 += popcntAt(p, 208) + popcntAt(p, 216);
-    eights += popcnt128(csaHigh(fours, foursA, foursB));
-    fours = v128.xor(v128.xor(fours, foursA), foursB);
-    s0 += popcntAt(p, 224) + popcntAt(p, 232);
-    s1 += popcntAt(p, 240) + popcntAt(p, 248);
-  }
-  let n = 8 * eights + 4 * popcnt128(fours) + 2 * popcnt128(twos) + popcnt128(ones) + s0 + s1;
-  for (let k = (bytes & 255) >>> 4; k; k--, p += 16) n += popcntAt(p, 0) + popcntAt(p, 8);
-  return <u32>n;
-}
-export function popAAndRange(a: usize, b: usize, from: u32, to: u32): u32 {
-  if (from >= to) return 0;
-  const first = from >>> 6;
-  const last = (to - 1) >>> 6;
-  const headMask = ~(<u64>0) << <u64>(from & 63);
-  const tailMask = ~(<u64>0) >>> <u64>(63 - ((to - 1) & 63));
-  if (first == last) {
-    const at = <usize>first << 3;
-    return <u32>popcnt(load<u64>(a + at) & load<u64>(b + at) & headMask & tailMask);
-  }
-  let at = <usize>first << 3;
-  let n0: u64 = popcnt(load<u64>(a + at) & load<u64>(b + at) & headMask);
-  let n1: u64 = 0;
-  // Whole words strictly between first and last: 64 bytes (a v128 AND, then scalar
-  // popcnt) per step, through pointers and a down-counter (as popcount).
-  let pa = a + at + 8;
-  let pb = b + at + 8;
-  const middle = last - first - 1;
-  for (let k = middle >>> 3; k; k--, pa += 64, pb += 64) {
-    const x0 = v128.and(v128.load(pa), v128.load(pb));
-    const x1 = v128.and(v128.load(pa, 16), v128.load(pb, 16));
-    const x2 = v128.and(v128.load(pa, 32), v128.load(pb, 32));
-    const x3 = v128.and(v128.load(pa, 48), v128.load(pb, 48));
-    n0 += popcnt128(x0) + popcnt128(x1);
-    n1 += popcnt128(x2) + popcnt128(x3);
-  }
-  for (let k = middle & 7; k; k--, pa += 8, pb += 8) n0 += popcnt(load<u64>(pa) & load<u64>(pb));
-  const end = <usize>last << 3;
-  n1 += popcnt(load<u64>(a + end) & load<u64>(b + end) & tailMask);
-  return <u32>(n0 + n1);
+  return popcount(bm, bytes);
 }
 
 // B: scalar only, 4 accumulators, 64 B per step
