@@ -30,7 +30,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findAlgorithm } from '../dist/algorithms/index.js';
-import { replay } from '../dist/engine/replay.js';
+import { replay } from '../dist/run/replay.js';
 import { fileSource } from '../dist/io/files.js';
 import { createKernel } from '../dist/kernel/node.js';
 import { bytesSource, openTrace } from '../dist/trace/read.js';

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Reproductions of the seed papers' experiments (docs/reproductions.md): regenerates
+// Reproductions of the four papers' experiments (docs/reproductions.md): regenerates
 // each experiment's workload with fixed seeds, replays the paper's algorithm and its
 // baseline, and prints one markdown table per paper on stdout (--json: one JSON
 // document), plus the real traces in traces/. Every run also writes
@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { findAlgorithm } from '../dist/algorithms/index.js';
-import { replay } from '../dist/engine/replay.js';
+import { replay } from '../dist/run/replay.js';
 import { DEFAULT_LINK } from '../dist/engine/types.js';
 import { MigreplayError } from '../dist/errors.js';
 import { writeFileAtomic } from '../dist/io/files.js';
@@ -38,10 +38,12 @@ const RESULTS_FILE = path.join(ROOT, 'bench', 'results', 'reproductions-latest.j
 
 const USAGE = `usage: node bench/reproduce.mjs [--quick] [--json] [--only ID,…] [--kernel wasm|js] [--keep-traces DIR]
 
-Reruns the seed papers' experiments and prints markdown tables (docs/reproductions.md).
+Reruns the four papers' experiments (docs/reproductions.md#the-papers) and prints markdown tables.
   --quick            a small version of every experiment (smaller guests, fewer points)
   --json             print one JSON document instead of markdown
-  --only ID,…        run only these experiments: seed-003, seed-004, seed-001, seed-000, real-traces
+  --only ID,…        run only these experiments: seed-003 (Ma, Liu & Liu, ICSESS 2010),
+                     seed-004 (the IMMP vCPU-limit paper), seed-001 (Charchekhandra, PMTCS 2023),
+                     seed-000 (the page-frequency threshold paper), real-traces
   --kernel K         wasm (default) or js
   --keep-traces DIR  generate the traces into DIR and keep them (default: a temporary folder, removed)
 Always writes bench/results/reproductions-latest.json.`;
@@ -329,7 +331,7 @@ function seed003(bench, S) {
   ];
   return {
     id: 'seed-003',
-    title: 'Seed 003 — ma2010 vs precopy on `hotpages`',
+    title: 'Ma, Liu & Liu, ICSESS 2010 — ma2010 vs precopy on `hotpages`',
     paper: { dataChangePct: -34, timeChangePct: -32.5, maxIterations: 5 },
     ours: avg,
     rows,
@@ -390,7 +392,7 @@ function seed004(bench, S) {
   ];
   return {
     id: 'seed-004',
-    title: 'Seed 004 — vcpu-limit vs precopy on `video-stream`',
+    title: 'The IMMP vCPU-limit paper — vcpu-limit vs precopy on `video-stream`',
     paper: { timeChangePct: paper, downtime: 'higher than Xen\'s at every limit', baselineOverIdlePct: 61.7 },
     idle: idleRun, precopy: pre, xen, precopyFineEpochs: preFine,
     rows,
@@ -444,7 +446,7 @@ function seed001(bench, S) {
   const maxCut = Math.min(...rows.slice(0, main).map((r) => r.timeChangePct));
   return {
     id: 'seed-001',
-    title: 'Seed 001 — advance-xenvmc vs precopy on `mail`',
+    title: 'Charchekhandra, PMTCS 2023 — advance-xenvmc vs precopy on `mail`',
     paper: { timeChangePct: 'down by up to 50 % at n = 20, growing with n', users: [4, 8, 12, 16, 20], fileSizes: ['1MB', '3MB'] },
     ours: { largestTimeCutPct: maxCut },
     rows,
@@ -503,13 +505,13 @@ function seed000(bench, S) {
   ];
   return {
     id: 'seed-000',
-    title: 'Seed 000 — threshold vs precopy on `hotpages`',
+    title: 'The page-frequency threshold paper — threshold vs precopy on `hotpages`',
     paper: { pages: 'fewer than pre-copy', time: 'less than pre-copy' },
     rows,
     markdown: [
       table(['variant', 'precopy pages', 'threshold pages', 'Δ pages', 'precopy s', 'threshold s', 'Δ time', 'Δ time over rules', 'downtime ms (precopy / threshold)', 'iterations (precopy / threshold)'], body),
       '',
-      `Means over seed${H.seeds.length > 1 ? 's' : ''} ${H.seeds.join(', ')} of the seed-003 traces (\`hotpages\`${cliOptions(H.options)}; \`phases\`${cliOptions(H.phases)}), ${linkText(H.link)}, migration at t = 0. By hand:`,
+      `Means over seed${H.seeds.length > 1 ? 's' : ''} ${H.seeds.join(', ')} of the Ma, Liu & Liu traces (\`hotpages\`${cliOptions(H.options)}; \`phases\`${cliOptions(H.phases)}), ${linkText(H.link)}, migration at t = 0. By hand:`,
       '',
       '```sh',
       `migreplay gen hotpages${cliOptions({ ...H.options, seed: 1 })} --out hp.arrow`,

@@ -10,7 +10,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { findAlgorithm } from '../dist/algorithms/index.js';
-import { replay } from '../dist/engine/replay.js';
+import { replay } from '../dist/run/replay.js';
 import { fileSource } from '../dist/io/files.js';
 import { createKernel } from '../dist/kernel/node.js';
 import { downsampleEpochs } from '../dist/trace/downsample.js';

@@ -17,9 +17,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  Field, Float64, Int32, Int64, List, Message, RecordBatch, Schema, Struct, Table, Uint32, Utf8,
+  Field, Float64, Int32, Int64, List, Message, MessageHeader, RecordBatch, Schema, Struct, Table, Uint32, Utf8,
   makeData, tableToIPC, vectorFromArray,
 } from 'apache-arrow';
+import { Message as FbMessage } from 'apache-arrow/fb/message';
+import { RecordBatch as FbRecordBatch } from 'apache-arrow/fb/record-batch';
+import { ByteBuffer } from 'flatbuffers';
 import { MigreplayError } from '../dist/errors.js';
 import { fileSource } from '../dist/io/files.js';
 import { openTrace } from '../dist/trace/read.js';
@@ -107,13 +110,14 @@ const ok = (name, what, bytes, epochs, extra = {}) => cases.push({ name, what, b
 // Not Arrow at all.
 bad('empty.arrow', 'an empty file', Buffer.alloc(0), 'not-arrow', '{f}: empty file, not an Arrow IPC trace');
 bad('random-4k.arrow', '4 KiB of random bytes', noise(4096), 'not-arrow',
-  '{f}: not an Arrow IPC file or stream (Expected to read 232171475 metadata bytes, but only read 4092.)');
+  '{f}: not an Arrow IPC file or stream (no schema message at its start: a message of 232171475 metadata bytes, but only 4092 follow)');
 bad('random-5b.arrow', '5 random bytes (shorter than a message prefix)', noise(5), 'not-arrow',
-  '{f}: not an Arrow IPC file or stream (no schema message)');
+  '{f}: not an Arrow IPC file or stream (no schema message at its start: a message of 232171475 metadata bytes, but only 1 follow)');
 bad('csv-text.arrow', 'a CSV file given where a trace is expected', Buffer.from('epoch,t_us,page\n0,0,1\n0,0,2\n1,100,3\n'), 'not-arrow',
-  '{f}: not an Arrow IPC file or stream (Expected to read 1668247653 metadata bytes, but only read 32.)');
+  '{f}: not an Arrow IPC file or stream (no schema message at its start: a message of 1668247653 metadata bytes, but only 32 follow)');
 bad('magic-noise.arrow', 'random bytes between the two ARROW1 magics (looks like a whole IPC file)', Buffer.concat([Buffer.from('ARROW1\0\0'), noise(500), Buffer.from('ARROW1')]), 'not-arrow',
-  "{f}: not a readable Arrow IPC file (Cannot read properties of null (reading 'fieldsLength'))");
+  '{f}: not a readable Arrow IPC file (no schema message after its magic, and a footer length of 2060005566 bytes in a 514-byte file)');
+bad('zeros.arrow', 'zero bytes (what /dev/zero gives)', Buffer.alloc(64), 'not-arrow', '{f}: not an Arrow IPC file or stream (no schema message)');
 
 // Truncation. The base trace: 12 epochs of 3 pages, 9 pages per record batch → 4 batches.
 const H = { memPages: 64, intervalUs: 100 };
@@ -135,9 +139,12 @@ ok('base-stream.arrow', 'the whole base trace (stream form)', trace(H, EPOCHS, {
 {
   const s = written(H, EPOCHS, { batchPages: 9, form: 'stream' });
   bad('stream-cut-prefix.arrow', 'IPC stream cut inside the first message prefix (6 bytes)', s.bytes.subarray(0, 6), 'not-arrow',
-    '{f}: not an Arrow IPC file or stream (no schema message)');
+    "{f}: not an Arrow IPC file or stream (no schema message at its start: the bytes end inside a message's length prefix)");
   bad('stream-cut-schema.arrow', 'IPC stream cut in the middle of its schema message', s.bytes.subarray(0, s.schemaEnd >> 1), 'not-arrow',
-    `{f}: not an Arrow IPC file or stream (Expected to read ${s.bytes.readInt32LE(4)} metadata bytes, but only read ${(s.schemaEnd >> 1) - 8}.)`);
+    `{f}: not an Arrow IPC file or stream (no schema message at its start: a message of ${s.bytes.readInt32LE(4)} metadata bytes, but only ${(s.schemaEnd >> 1) - 8} follow)`);
+  // Cut 4 bytes into the prefix of record batch 1: not a batch boundary, so not the shorter trace either.
+  bad('stream-cut-batch1-prefix.arrow', 'IPC stream cut inside the 8-byte prefix of record batch 1', s.bytes.subarray(0, s.batchEnds[0] + 4), 'truncated',
+    "{f}: batch 1: cannot decode (the bytes end inside a message's length prefix); the trace is truncated or corrupt");
   bad('stream-cut-after-schema.arrow', 'IPC stream cut right after its schema message (no record batch)', s.bytes.subarray(0, s.schemaEnd), 'trace-rule', '{f}: the trace has no epochs');
   s.batchEnds.forEach((end, k) => {
     const start = k === 0 ? s.schemaEnd : s.batchEnds[k - 1];
@@ -145,22 +152,59 @@ ok('base-stream.arrow', 'the whole base trace (stream form)', trace(H, EPOCHS, {
     // trace of the whole batches before the cut (docs/trace-format.md).
     ok(`stream-cut-batch${k}-end.arrow`, `IPC stream cut exactly after record batch ${k}: valid, the first ${s.epochsAt[k]} epochs`, s.bytes.subarray(0, end), s.epochsAt[k]);
     bad(`stream-cut-batch${k}-meta.arrow`, `IPC stream cut inside the metadata of record batch ${k}`, s.bytes.subarray(0, start + 9), 'truncated',
-      `{f}: batch ${k}: cannot decode (Expected to read ${s.bytes.readInt32LE(start + 4)} metadata bytes, but only read 1.); the trace is truncated or corrupt`);
+      `{f}: batch ${k}: cannot decode (a message of ${s.bytes.readInt32LE(start + 4)} metadata bytes, but only 1 follow); the trace is truncated or corrupt`);
     bad(`stream-cut-batch${k}-mid.arrow`, `IPC stream cut in the middle of record batch ${k}`, s.bytes.subarray(0, (start + end) >> 1), 'truncated',
       `{f}: batch ${k}: cannot decode (${midBatchDetail(s.bytes, start, (start + end) >> 1)}); the trace is truncated or corrupt`);
   });
 }
 
-/** apache-arrow's words for a record batch whose body is cut short: metadata complete, body not. */
+/** The reader's words for a record batch cut at `cut`: inside its metadata, or inside its body. */
 function midBatchDetail(bytes, start, cut) {
   const metaLength = bytes.readInt32LE(start + 4);
-  if (start + 8 + metaLength > cut) return `Expected to read ${metaLength} metadata bytes, but only read ${cut - start - 8}.`;
-  return `Expected to read ${bodyLengthOf(bytes, start)} bytes for message body, but only read ${cut - start - 8 - metaLength}.`;
+  if (start + 8 + metaLength > cut) return `a message of ${metaLength} metadata bytes, but only ${cut - start - 8} follow`;
+  return `a message body of ${bodyLengthOf(bytes, start)} bytes, but only ${cut - start - 8 - metaLength} follow`;
 }
 /** The bodyLength of the IPC message at `start` (the flatbuffer's Message.bodyLength, read through apache-arrow). */
 function bodyLengthOf(bytes, start) {
   return Number(Message.decode(bytes.subarray(start + 8, start + 8 + bytes.readInt32LE(start + 4))).bodyLength);
 }
+
+/** The IPC messages of bytes (stream form, or file form from byte 8): where each starts, its metadata, its type and body. */
+function messagesOf(bytes) {
+  const out = [];
+  let pos = bytes.subarray(0, 6).toString('latin1') === 'ARROW1' ? 8 : 0;
+  while (pos + 8 <= bytes.length && bytes.readInt32LE(pos) === -1 && bytes.readInt32LE(pos + 4) > 0) {
+    const metaLength = bytes.readInt32LE(pos + 4);
+    const m = Message.decode(bytes.subarray(pos + 8, pos + 8 + metaLength));
+    out.push({ pos, metaStart: pos + 8, metaLength, type: m.headerType, bodyLength: Number(m.bodyLength) });
+    pos += 8 + metaLength + Number(m.bodyLength);
+  }
+  return out;
+}
+const batchMessage = (bytes, k) => messagesOf(bytes).filter((m) => m.type === MessageHeader.RecordBatch)[k];
+const bodyOfBatch = (bytes, k) => batchMessage(bytes, k).bodyLength;
+/** Buffer i of record batch k, as its flatbuffer struct (offset, length, and where it sits). */
+function bufferOf(bytes, k, i) {
+  const m = batchMessage(bytes, k);
+  const rb = FbMessage.getRootAsMessage(new ByteBuffer(bytes.subarray(m.metaStart, m.metaStart + m.metaLength))).header(new FbRecordBatch());
+  const b = rb.buffers(i);
+  return { at: m.metaStart + b.bb_pos, offset: Number(b.offset()), length: Number(b.length()) };
+}
+/** A copy of bytes with the offset or length of buffer i of record batch k overwritten. */
+function patchBuffer(bytes, k, i, what, value) {
+  const out = Buffer.from(bytes);
+  out.writeBigInt64LE(BigInt(value), bufferOf(bytes, k, i).at + (what === 'offset' ? 0 : 8));
+  return out;
+}
+/** A copy of bytes with the one occurrence of metadata key `from` renamed `to` (of the same length): keys apache-arrow's writer cannot repeat. */
+function renameKey(bytes, from, to) {
+  const at = bytes.indexOf(Buffer.from(from));
+  if (at < 0 || bytes.indexOf(Buffer.from(from), at + 1) >= 0 || from.length !== to.length) throw new Error(`renameKey ${from}`);
+  const out = Buffer.from(bytes);
+  out.write(to, at, 'latin1');
+  return out;
+}
+const R0 = { memPages: 64, intervalUs: 100 };
 
 // Columns and their types.
 bad('no-pages.arrow', "no 'pages' column", table([T()], [prim(new Int64(), [0, 10])]), 'schema', "{f}: no 'pages' column");
@@ -191,6 +235,35 @@ bad('mem_pages-1e300.arrow', "mem_pages = '1e300' (plain digits only)", withMeta
   "{f}: schema metadata 'mem_pages' = '1e300' is not an integer ≥ 1");
 bad('schema-version-2.arrow', "'migreplay.schema' = '2'", withMeta({ ...META, 'migreplay.schema': '2' }), 'schema', "{f}: trace schema version '2' is not supported (this build reads 1)");
 bad('page_size-zero.arrow', "'page_size' = '0'", withMeta({ ...META, page_size: '0' }), 'schema', "{f}: schema metadata 'page_size' = '0' is not an integer ≥ 1");
+// The structure of the IPC bytes: one schema, at the start; each metadata key once; every
+// buffer of a record batch inside its body.
+{
+  // Three record batches (stream form, 2 pages per batch) without the end-of-stream marker, then a second schema and a batch of it.
+  const three = trace(R0, [[0, [1, 2]], [10, [3, 4]], [20, [5, 6]]], { batchPages: 2, form: 'stream' });
+  const head = three.subarray(0, three.length - 8);
+  const then = (fields, columns) => Buffer.concat([head, table(fields, columns)]);
+  const SECOND = '{f}: a second schema message after 3 record batches (a trace has one schema, at its start)';
+  bad('second-schema-float64.arrow', "a second schema message after 3 batches, 'pages' then a Float64 column", then([T(), F('pages', new Float64())], [prim(new Int64(), [30, 40]), prim(new Float64(), [7, 8])]), 'schema', SECOND);
+  bad('second-schema-int64.arrow', "a second schema message after 3 batches, 'pages' then an Int64 column", then([T(), F('pages', new Int64())], [prim(new Int64(), [30, 40]), prim(new Int64(), [7, 8])]), 'schema', SECOND);
+  bad('second-schema-no-pages.arrow', "a second schema message after 3 batches, without 'pages'", then([T()], [prim(new Int64(), [30, 40])]), 'schema', SECOND);
+  bad('second-schema-same.arrow', 'a second schema message after 3 batches, the same schema again', Buffer.concat([head, three]), 'schema', SECOND);
+}
+bad('dup-mem_pages.arrow', "'mem_pages' twice in the schema metadata ('10' and '64')", renameKey(withMeta({ ...META, mem_pageX: '64' }), 'mem_pageX', 'mem_pages'), 'schema',
+  "{f}: schema metadata key 'mem_pages' appears more than once (each key has one value)");
+bad('dup-schema-version.arrow', "'migreplay.schema' twice in the schema metadata ('1' and '2')", renameKey(withMeta({ ...META, 'migreplay.schemX': '2' }), 'migreplay.schemX', 'migreplay.schema'), 'schema',
+  "{f}: schema metadata key 'migreplay.schema' appears more than once (each key has one value)");
+bad('dup-column-pages.arrow', "two columns named 'pages'", table([T(), PAGES(), PAGES()], [...goodColumns(), listCol([[4], [5]])]), 'schema',
+  "{f}: two columns named 'pages' (a column name is used once)");
+{
+  const base = trace(R0, [[0, [1, 2]], [100, [3]], [200, [4, 5]]]);
+  const body = bodyOfBatch(base, 0);
+  bad('buffer-offset-negative.arrow', "record batch 0 places 't_us' at byte offset −64 of its body", patchBuffer(base, 0, 1, 'offset', -64), 'truncated',
+    `{f}: batch 0: buffer 1 (column 't_us') lies outside the message body (offset -64, length 24; the body has ${body} bytes); the trace is truncated or corrupt`);
+  bad('buffer-offset-past-body.arrow', "record batch 0 places 'pages' values past the end of its body", patchBuffer(base, 0, 5, 'offset', body), 'truncated',
+    `{f}: batch 0: buffer 5 (column 'pages') lies outside the message body (offset ${body}, length 24; the body has ${body} bytes); the trace is truncated or corrupt`);
+  bad('buffer-length-negative.arrow', "record batch 0 gives 'pages' offsets a length of −8", patchBuffer(base, 0, 3, 'length', -8), 'truncated',
+    `{f}: batch 0: buffer 3 (column 'pages') lies outside the message body (offset ${bufferOf(base, 0, 3).offset}, length -8; the body has ${body} bytes); the trace is truncated or corrupt`);
+}
 bad('duration-before-end.arrow', 'duration_us before the last epoch', trace({ memPages: 64, durationUs: 50 }, [[0, [1]], [100, [2]]]), 'schema',
   '{f}: duration_us = 50 does not lie after the last epoch (t_us = 100)');
 

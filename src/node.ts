@@ -1,22 +1,17 @@
-// The Node layer of the library: files and the compiled kernel on disk.
-import { createKernel } from './kernel/node.js';
-import { fileSource } from './io/files.js';
-import { openTrace, type Trace } from './trace/read.js';
-
-export { createKernel, loadWasmModule } from './kernel/node.js';
-export { fileSource, AtomicFile, writeFileAtomic } from './io/files.js';
+// The Node layer of the library: files, the compiled kernel on disk, sweeps, capture,
+// plots and reports — and everything of the core ('migreplay'), with openTrace taking a
+// path here too. Every function checks its arguments (src/api/). docs/api.md.
 export * from './index.js';
-export { runSweep, type SweepOptions, type SweepStats } from './sweep/run.js';
-export { mergeFiles } from './sweep/merge.js';
-export { runCapture, startCapture, type CaptureOptions, type CaptureResult } from './capture/capture.js';
-export { readTable, writeTable } from './sweep/formats.js';
-
-/** Open and validate a trace file (Arrow IPC file or stream), reading it in bounded memory. */
-export function openTraceFile(path: string): Trace {
-  return openTrace(fileSource(path));
-}
-
-/** The default kernel for Node: the WebAssembly one. */
-export function defaultKernel() {
-  return createKernel('wasm');
-}
+export {
+  openTrace, openTraceFile, fileSource, shippedTrace, shippedTraces, AtomicFile, writeFileAtomic,
+  createKernel, defaultKernel, loadWasmModule, replayFile, type ReplayFileOptions,
+  runSweep, mergeFiles, readTable, writeTable, runCapture, startCapture,
+  replayPlotSvg, tracePlotSvgs, heatmapSvg, renderPlotFile, svgToPng, readReportInput, buildReport,
+} from './api/node.js';
+export type { SweepOptions, SweepStats } from './sweep/run.js';
+export type { MergeStats } from './sweep/merge.js';
+export type { CaptureOptions, CaptureResult, CaptureHandle } from './capture/capture.js';
+export type { TableData, Format } from './sweep/formats.js';
+export type { Column, Row } from './sweep/columns.js';
+export type { ReportOptions } from './report/html.js';
+export type { ReportInput } from './report/inputs.js';

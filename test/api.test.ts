@@ -1,12 +1,14 @@
 // The library as users import it: docs/api.md's example runs against the built
 // package, 'migreplay' has no Node-only import in its whole import graph, the
 // declarations typecheck a consumer, and replayAll gives what the CLI prints.
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { builtinModules } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { cli as runCli } from './helpers/cli.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIST = join(ROOT, 'dist');
@@ -68,7 +70,7 @@ describe.runIf(built)('the library (built dist/)', () => {
     const nodeOnly = (p: string) => p.startsWith('node:') || builtinModules.includes(p.split('/')[0]!);
     expect([...packages].filter(nodeOnly)).toEqual([]);
     // The packages it does use are the browser-safe ones (the explorer bundles them).
-    expect([...packages].sort()).toEqual(['@bokuweb/zstd-wasm', 'apache-arrow', 'flatbuffers', 'fzstd', 'lz4js']);
+    expect([...packages].sort()).toEqual(['@bokuweb/zstd-wasm', 'apache-arrow', 'flatbuffers', 'lz4js']);
     // Sanity: the walk does find Node imports where they are (the Node layer).
     const node = importGraph(join(DIST, 'node.js'));
     expect([...node.packages].some(nodeOnly)).toBe(true);
@@ -97,10 +99,13 @@ describe.runIf(built)('the library (built dist/)', () => {
     }
   }, 60_000);
 
-  it('replayAll gives exactly what `migreplay replay --json` prints, and decodedTrace changes nothing', () => {
+  it('replayAll gives exactly what `migreplay replay --json` prints, and decodedTrace changes nothing', async () => {
     const algos = ['precopy', 'xen', 'qemu', 'hybrid', 'oracle'];
     const args = ['replay', 'traces/gzip9.arrow', '--algo', algos.join(','), '--bandwidth', '200Mbit', '--max-iters', '7', '--json'];
-    const cli = JSON.parse(execFileSync(process.execPath, [join(ROOT, 'bin/migreplay.js'), ...args], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+    // The CLI in-process (test/helpers/cli.ts); the library below in a Node process of its own, as a user runs it.
+    const run = await runCli(args);
+    expect(run.status, run.stderr).toBe(0);
+    const cli = JSON.parse(run.stdout);
     // Run as a user would: a plain Node process importing the package by name.
     const file = tmpName('mjs');
     writeFileSync(file, `
@@ -130,4 +135,46 @@ describe.runIf(!built)('the library', () => {
   it('needs a build (npm run build) to be tested as users import it', () => {
     throw new Error('dist/ is missing: run npm run build (npm test does)');
   });
+});
+
+describe('the build (scripts/build.mjs: npm run build)', () => {
+  it('runs a step once, skips it while its inputs are unchanged, and finds it stale when an input is touched or an output is gone', () => {
+    // A copy of what the kernel step reads, with the repository's node_modules.
+    const dir = mkdtempSync(join(tmpdir(), 'migreplay-build-'));
+    try {
+      for (const f of ['assembly', 'asconfig.json', 'package-lock.json', 'scripts/build.mjs']) cpSync(join(ROOT, f), join(dir, f), { recursive: true });
+      symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+      const build = (...args: string[]) => spawnSync(process.execPath, [join(dir, 'scripts/build.mjs'), ...args], { cwd: dir, encoding: 'utf8' });
+      const first = build('kernel');
+      expect(first.status, first.stderr).toBe(0);
+      expect(first.stderr).toContain('build: kernel: build/kernel.wasm is missing');
+      expect(existsSync(join(dir, 'build/kernel.wasm'))).toBe(true);
+      // Up to date: nothing runs, nothing is said.
+      const again = build('kernel');
+      expect(again.status, again.stderr).toBe(0);
+      expect(again.stderr).toBe('');
+      expect(build('kernel', '--check').status).toBe(0);
+      // A touched source (same content, new mtime) is stale; so is a missing output, and a new input file.
+      const later = new Date(Date.now() + 5000);
+      utimesSync(join(dir, 'assembly/index.ts'), later, later);
+      const touched = build('kernel', '--check');
+      expect(touched.status).toBe(1);
+      expect(touched.stderr).toBe('build: kernel: assembly/index.ts changed\n');
+      const rebuilt = build('kernel');
+      expect(rebuilt.status, rebuilt.stderr).toBe(0);
+      expect(rebuilt.stderr).toContain('build: kernel: assembly/index.ts changed');
+      expect(build('kernel', '--check').status).toBe(0);
+      mkdirSync(join(dir, 'assembly/more'));
+      writeFileSync(join(dir, 'assembly/more/new.ts'), '');
+      expect(build('kernel', '--check').stderr).toBe('build: kernel: assembly/more/new.ts changed\n');
+      rmSync(join(dir, 'assembly/more'), { recursive: true });
+      expect(build('kernel', '--check').status).toBe(0);
+      rmSync(join(dir, 'build/kernel.wasm'));
+      expect(build('kernel', '--check').stderr).toBe('build: kernel: build/kernel.wasm is missing\n');
+      // The other steps were never run here.
+      expect(build('ts', '--check').stderr).toBe('build: ts: dist/index.js is missing\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -23,7 +23,7 @@ import { HELPER_ENV, helperPath } from '../src/capture/helper.js';
 import { CaptureFile, spacePadded, zeroPadded } from '../src/capture/output.js';
 import { RecordParser } from '../src/capture/protocol.js';
 import { captureOptions } from '../src/cli/capture.js';
-import { replay } from '../src/engine/replay.js';
+import { replay } from '../src/run/replay.js';
 import { MigreplayError } from '../src/errors.js';
 import { fileSource } from '../src/io/files.js';
 import { createKernel } from '../src/kernel/node.js';

@@ -1,52 +1,32 @@
-// End to end through the built CLI (`node bin/migreplay.js …`, which runs dist/): the
-// replay document and its files, the table, inspect, convert, and every way a bad
-// invocation must end — exit 2, one line on stderr, nothing on stdout, no stack.
+// End to end through the built CLI (dist/, what `node bin/migreplay.js …` runs), run
+// in-process (test/helpers/cli.ts): the replay document and its files, the table,
+// inspect, convert, and every way a bad invocation must end — exit 2, one line on
+// stderr, nothing on stdout, no stack. The last suite runs the real process: the bin
+// script, exit statuses, stdout into a closed pipe or a full device, the locale.
 //
 // Needs the build (`npm test` builds first; by hand: `npm run build`).
-import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { algorithms } from '../src/algorithms/index.js';
 import { bytesSource, openTrace, type Trace } from '../src/trace/read.js';
+import { cli as runCli, ROOT, shell, spawnCli, type Run } from './helpers/cli.js';
 
-// Each test spawns node (≈0.3 s each on an idle machine); leave room for a busy one.
+// The runs share the process one at a time; leave room for a busy machine.
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = path.join(ROOT, 'bin', 'migreplay.js');
 const TRACES = fs.readdirSync(path.join(ROOT, 'traces')).filter((f) => f.endsWith('.arrow')).sort().map((f) => `traces/${f}`);
 const GZIP9 = 'traces/gzip9.arrow';
 const XZ6 = 'traces/xz6.arrow';
 const IDS = algorithms.map((a) => a.id);
 const familyOf = (id: string) => algorithms.find((a) => a.id === id)!.family;
 
-interface Run { status: number | null; stdout: string; stderr: string }
-
-const ENV = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' };
-
 /** Run the CLI and wait for it (cwd: the repository, so trace paths are relative). */
-function cli(args: string[]): Run {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', env: ENV, maxBuffer: 256 << 20 });
-  if (r.error) throw r.error;
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** Run the CLI without blocking, so independent runs overlap. */
-function cliAsync(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: ENV });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const cli = (args: string[]): Promise<Run> => runCli(args);
+/** The same; independent runs may be started together (they run one after the other). */
+const cliAsync = cli;
 
 /** The lines of a stream's text ('' → none); every line must end with a newline. */
 function lines(text: string): string[] {
@@ -137,7 +117,8 @@ function checkResults(doc: any): void {
       expect(finals, `${what}: a migration that never switched over has no final round`).toEqual([]);
     }
     expect(r.pagesSent, `${what}: pagesSent = Σ rounds`).toBe(r.rounds.reduce((n: number, x: any) => n + x.pagesSent, 0));
-    expect(r.bytesSent, `${what}: bytesSent`).toBe(r.pagesSent * pageSize);
+    // The QEMU models also send the device state (no data_pages in these traces: no headers).
+    expect(r.bytesSent, `${what}: bytesSent`).toBe(r.pagesSent * pageSize + (r.stateBytes ?? 0));
     expect(near(r.overheadRatio, r.pagesSent / memPages), `${what}: overheadRatio ${r.overheadRatio}`).toBe(true);
   }
 }
@@ -195,10 +176,10 @@ afterAll(() => {
 // (started together with the other replays in the first suite's beforeAll).
 let gzip9Run: { run: Run; outFile: string } | undefined;
 const gzip9Args = (outFile: string) => ['replay', GZIP9, '--algo', 'all', '--json', '--kernel', 'wasm', '--out', outFile];
-function gzip9Json(): { run: Run; outFile: string } {
+async function gzip9Json(): Promise<{ run: Run; outFile: string }> {
   if (!gzip9Run) {
     const outFile = inTmp('gzip9.json');
-    gzip9Run = { run: cli(gzip9Args(outFile)), outFile };
+    gzip9Run = { run: await cli(gzip9Args(outFile)), outFile };
   }
   return gzip9Run;
 }
@@ -232,8 +213,8 @@ describe('replay --json', () => {
     gzip9Run = { run: kernelRuns[2 * TRACES.indexOf(GZIP9)]!, outFile };
   }, 180_000);
 
-  it('prints exactly one JSON document of the documented shape (gzip9, --algo all)', () => {
-    const { run } = gzip9Json();
+  it('prints exactly one JSON document of the documented shape (gzip9, --algo all)', async () => {
+    const { run } = await gzip9Json();
     expectOk(run, 'replay gzip9 --json');
     // One document: the whole of stdout parses, and it ends with exactly one newline.
     expect(run.stdout.endsWith('}\n')).toBe(true);
@@ -258,29 +239,29 @@ describe('replay --json', () => {
     checkResults(doc);
   });
 
-  it('--algo all runs every algorithm of the registry, in its order', () => {
-    const doc = JSON.parse(gzip9Json().run.stdout);
+  it('--algo all runs every algorithm of the registry, in its order', async () => {
+    const doc = JSON.parse((await gzip9Json()).run.stdout);
     expect(IDS.length).toBeGreaterThanOrEqual(3);
     expect(doc.results.map((r: any) => r.algorithm)).toEqual(IDS);
   });
 
-  it('replay --help prints the usage with every algorithm parameter on stdout, exit 0 (the help is not cached)', () => {
-    const r = cli(['replay', '--help']);
+  it('replay --help prints the usage with every algorithm parameter on stdout, exit 0 (the help is not cached)', async () => {
+    const r = await cli(['replay', '--help']);
     expect(r.status).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/^migreplay replay <trace>/);
     for (const flag of ['--bandwidth', '--within-epoch', '--downtime-limit', '--mark-after']) expect(r.stdout).toContain(flag);
   });
 
-  it('--out x.json writes the same document as stdout, and no temporary file is left', () => {
-    const { run, outFile } = gzip9Json();
+  it('--out x.json writes the same document as stdout, and no temporary file is left', async () => {
+    const { run, outFile } = await gzip9Json();
     expectOk(run, 'replay --out x.json');
     expect(JSON.parse(fs.readFileSync(outFile, 'utf8'))).toEqual(JSON.parse(run.stdout));
     expect(leftovers(tmp)).toEqual([]);
   });
 
-  it('--bandwidth 10Gbit: round 0 sends memory in memPages·pageSize/B, and pre-copy total time is bytes sent / B', () => {
-    const base = JSON.parse(gzip9Json().run.stdout);
+  it('--bandwidth 10Gbit: round 0 sends memory in memPages·pageSize/B, and pre-copy total time is bytes sent / B', async () => {
+    const base = JSON.parse((await gzip9Json()).run.stdout);
     const r = fast;
     expectOk(r, 'replay --bandwidth 10Gbit');
     const doc = JSON.parse(r.stdout);
@@ -291,8 +272,9 @@ describe('replay --json', () => {
     for (const x of doc.results) {
       if (familyOf(x.algorithm) !== 'precopy') continue;
       expect(x.params.bandwidthBytesPerS, x.algorithm).toBe(B);
-      // The link never idles in pre-copy: T_mig = V_mig·P/B (no --resume-ms).
-      expect(near(x.totalTimeS, (x.pagesSent * pageSize) / B, 1e-9), `${x.algorithm}: totalTimeS ${x.totalTimeS} vs ${(x.pagesSent * pageSize) / B}`).toBe(true);
+      // The link never idles in pre-copy: T_mig = bytes sent / B (no --resume-ms; the QEMU
+      // models' device state crosses the link too).
+      expect(near(x.totalTimeS, x.bytesSent / B, 1e-9), `${x.algorithm}: totalTimeS ${x.totalTimeS} vs ${x.bytesSent / B}`).toBe(true);
       if (x.rounds[0].pagesSent === memPages) {
         fullCopies++;
         expect(near(x.rounds[0].durationS, (memPages * pageSize) / B, 1e-9), `${x.algorithm}: round 0 ${x.rounds[0].durationS}`).toBe(true);
@@ -364,7 +346,7 @@ describe('replay table and --out files', () => {
     for (const row of rows) expect(row.split(/\s{2,}/).length, row).toBeGreaterThanOrEqual(7);
   });
 
-  it('--out x.csv: a header and one row per algorithm, matching the JSON results', () => {
+  it('--out x.csv: a header and one row per algorithm, matching the JSON results', async () => {
     const file = inTmp('r.csv');
     expectOk(csvRun, 'replay --out csv');
     const rows = parseCsv(fs.readFileSync(file, 'utf8'));
@@ -375,20 +357,20 @@ describe('replay table and --out files', () => {
     const col = (name: string) => body.map((row) => row[header!.indexOf(name)]!);
     expect(col('algorithm')).toEqual(IDS);
     expect(new Set(col('trace'))).toEqual(new Set([GZIP9]));
-    const doc = JSON.parse(gzip9Json().run.stdout);
+    const doc = JSON.parse((await gzip9Json()).run.stdout);
     expect(col('pagesSent').map(Number)).toEqual(doc.results.map((x: any) => x.pagesSent));
     expect(col('stopReason')).toEqual(doc.results.map((x: any) => x.stopReason));
     col('params').forEach((p, i) => expect(JSON.parse(p)).toEqual(doc.results[i].params));
     expect(leftovers(tmp)).toEqual([]);
   });
 
-  it('--out x.arrow: an Arrow IPC file apache-arrow reads, one row per algorithm', () => {
+  it('--out x.arrow: an Arrow IPC file apache-arrow reads, one row per algorithm', async () => {
     const file = inTmp('r.arrow');
     expectOk(arrowRun, 'replay --out arrow');
     const t = tableFromIPC(fs.readFileSync(file));
     expect(t.numRows).toBe(IDS.length);
     expect(t.getChild('algorithm')!.toArray()).toEqual(IDS);
-    const doc = JSON.parse(gzip9Json().run.stdout);
+    const doc = JSON.parse((await gzip9Json()).run.stdout);
     expect([...t.getChild('pagesSent')!.toArray()].map(Number)).toEqual(doc.results.map((x: any) => x.pagesSent));
     const rounds = t.getChild('rounds')!;
     doc.results.forEach((x: any, i: number) => expect(rounds.get(i)!.length, x.algorithm).toBe(x.rounds.length));
@@ -527,7 +509,7 @@ describe('convert CSV ⇄ Arrow', () => {
     expect(trace.meta.memPages).toBe(8); // largest page + 1
     expect(trace.summary.durationUs).toBe(400); // last start + interval
     expectConverted(toCsv.start!, 'convert start.arrow → csv');
-    expect(fs.readFileSync(inTmp('start.back.csv'), 'utf8')).toBe(START_CSV);
+    expect(fs.readFileSync(inTmp('start.back.csv'), 'utf8').replace(/^#.*\n/gm, '')).toBe(START_CSV); // after its metadata lines (docs/trace-format.md, CSV)
   });
 
   it('--t-is end with --epochs and --interval-us: an epoch without rows survives, and the round trip is exact', () => {
@@ -539,7 +521,7 @@ describe('convert CSV ⇄ Arrow', () => {
     expect(trace.meta.memPages).toBe(16);
     expect(trace.meta.intervalUs).toBe(100);
     expectConverted(toCsv.end!, 'convert end.arrow → csv --t-is end');
-    expect(fs.readFileSync(inTmp('end.back.csv'), 'utf8')).toBe(END_CSV);
+    expect(fs.readFileSync(inTmp('end.back.csv'), 'utf8').replace(/^#.*\n/gm, '')).toBe(END_CSV.replace('2,300,9', '1,200,\n2,300,9')); // metadata lines; the empty epoch 1 is a row without a page
   });
 
   it('unsorted and duplicate pages within an epoch are sorted and deduplicated', () => {
@@ -548,7 +530,7 @@ describe('convert CSV ⇄ Arrow', () => {
     expect(epochsOf(trace)).toEqual([[0, [1, 5]], [100, [3]], [300, [2, 7]]]);
     expect(trace.summary.events).toBe(5);
     expectConverted(toCsv.messy!, 'convert messy.arrow → csv');
-    expect(fs.readFileSync(inTmp('messy.back.csv'), 'utf8')).toBe(START_CSV);
+    expect(fs.readFileSync(inTmp('messy.back.csv'), 'utf8').replace(/^#.*\n/gm, '')).toBe(START_CSV); // after its metadata lines
   });
 });
 
@@ -609,8 +591,8 @@ describe('bad input and usage: exit 2, one line on stderr, nothing on stdout', (
 });
 
 describe('--out failures leave the file system as it was', () => {
-  it('--out into a folder that does not exist: non-zero exit, one line, no temporary file anywhere', () => {
-    const r = cli(['replay', GZIP9, '--out', inTmp('no-such-folder/x.json')]);
+  it('--out into a folder that does not exist: non-zero exit, one line, no temporary file anywhere', async () => {
+    const r = await cli(['replay', GZIP9, '--out', inTmp('no-such-folder/x.json')]);
     expect(r.status).not.toBe(0);
     expect(r.status).not.toBeNull();
     const line = expectBadInput(r, /no-such-folder\/x\.json: cannot write/, r.status!);
@@ -621,7 +603,7 @@ describe('--out failures leave the file system as it was', () => {
 
   it('an existing output file is left intact when a later run fails before writing', async () => {
     const file = inTmp('keep.json');
-    const ok = cli(['replay', GZIP9, '--algo', 'qemu', '--json', '--out', file]);
+    const ok = await cli(['replay', GZIP9, '--algo', 'qemu', '--json', '--out', file]);
     expectOk(ok, 'first run');
     const before = fs.readFileSync(file, 'utf8');
     expect(JSON.parse(before).results.map((x: any) => x.algorithm)).toEqual(['qemu']);
@@ -634,5 +616,128 @@ describe('--out failures leave the file system as it was', () => {
     expectBadInput(badLink, /--bandwidth must be above 0/);
     expect(fs.readFileSync(file, 'utf8')).toBe(before);
     expect(leftovers(tmp)).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+
+describe('the real process (node bin/migreplay.js)', () => {
+  /** The lines of stderr that are neither warnings nor the `status N` the scripts below add. */
+  const unexpected = (stderr: string) => lines(stderr).filter((l) => !/^migreplay: warning: /.test(l) && !/^status \d+$/.test(l));
+  const statuses = (stderr: string) => lines(stderr).filter((l) => /^status \d+$/.test(l)).map((l) => Number(l.slice(7)));
+
+  it('the bin script exits 0 on success, 2 on a usage error, 1 on an internal error (one line; --debug adds the stack)', async () => {
+    // An internal error injected from outside: JSON.stringify fails on the results document.
+    const inject = ['--import', `data:text/javascript,${encodeURIComponent('const s = JSON.stringify; JSON.stringify = (v, ...a) => { if (v && v.migreplay) throw new TypeError("injected failure"); return s(v, ...a); };')}`];
+    const [ok, usage, internal] = await Promise.all([
+      spawnCli(['--version']),
+      spawnCli(['replay', GZIP9, '--kernel', 'gpu']),
+      spawnCli(['replay', GZIP9, '--algo', 'qemu', '--json'], { nodeOptions: inject }),
+    ]);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    expectBadInput(usage, /^migreplay: --kernel: 'gpu' is not one of wasm, js \(see migreplay --help\)$/);
+    expect(internal.status).toBe(1);
+    expect(internal.stdout).toBe('');
+    const last = lines(internal.stderr).filter((l) => !/^migreplay: warning: /.test(l));
+    expect(last).toEqual(['migreplay: internal error: injected failure (run again with --debug for the stack)']);
+  });
+
+  it('stdout into a pipe whose reader has gone (| head, | true) ends quietly: exit 0, no stack, no message', async () => {
+    // `true` has exited before migreplay writes: every write meets a closed pipe (EPIPE).
+    const pipelines = [
+      '{ $MIGREPLAY replay traces/xz6.arrow --algo all; echo "status $?" >&2; } | true',
+      '{ $MIGREPLAY replay traces/xz6.arrow --algo all --json; echo "status $?" >&2; } | true',
+      '{ $MIGREPLAY inspect traces/xz6.arrow; echo "status $?" >&2; } | true',
+      '{ $MIGREPLAY replay --help; echo "status $?" >&2; } | true',
+      // As users write it: the reader stops after what it wants.
+      '{ $MIGREPLAY replay traces/xz6.arrow --algo all; echo "status $?" >&2; } | head -1',
+      '{ $MIGREPLAY replay traces/xz6.arrow --algo all --json; echo "status $?" >&2; } | head -c 10',
+      '{ $MIGREPLAY inspect traces/xz6.arrow; echo "status $?" >&2; } | head -1',
+    ];
+    const runs = await Promise.all(pipelines.map((p) => shell(p)));
+    const r = { status: Math.max(...runs.map((x) => x.status ?? -1)), stdout: runs.map((x) => x.stdout).join(''), stderr: runs.map((x) => x.stderr).join('') };
+    expect(r.status, r.stderr).toBe(0);
+    expect(unexpected(r.stderr), r.stderr).toEqual([]);
+    expect(statuses(r.stderr)).toEqual([0, 0, 0, 0, 0, 0, 0]);
+    // What the readers printed: the table's first line, 10 bytes of the document, inspect's first line.
+    expect(r.stdout).toMatch(/^traces\/xz6\.arrow: 24368 pages × 4096 B, 400 epochs, 20 s; link 1 Gbit\/s\n\{\n {2}"migretrace +traces\/xz6\.arrow\n$/);
+  });
+
+  it.runIf(fs.existsSync('/dev/full'))('stdout on a full device (> /dev/full): one line, exit 1', async () => {
+    const runs = await Promise.all([
+      '$MIGREPLAY inspect traces/gzip9.arrow > /dev/full; echo "status $?" >&2',
+      '$MIGREPLAY replay traces/xz6.arrow --algo all --json > /dev/full; echo "status $?" >&2',
+      '$MIGREPLAY --help > /dev/full; echo "status $?" >&2',
+    ].map((p) => shell(p)));
+    for (const r of runs) {
+      expect(statuses(r.stderr), r.stderr).toEqual([1]);
+      expect(unexpected(r.stderr), r.stderr).toEqual(['migreplay: cannot write to standard output (no space left on the device)']);
+    }
+  });
+
+  it('LANG=fr_FR.UTF-8: the messages stay in English (yargs would translate them, and usage.ts reads them)', async () => {
+    const r = await spawnCli(['replay', XZ6, '--kernel', 'bogus'], { env: { LANG: 'fr_FR.UTF-8' } });
+    expectBadInput(r, /^migreplay: --kernel: 'bogus' is not one of wasm, js \(see migreplay --help\)$/);
+    // In-process too, with LC_ALL and LANGUAGE, for the other messages usage.ts rewrites.
+    for (const env of [{ LC_ALL: 'fr_FR.UTF-8' }, { LANG: 'de_DE.UTF-8', LANGUAGE: 'de' }]) {
+      expectBadInput(await runCli(['replay', XZ6, '--kernel', 'bogus'], { env }), /^migreplay: --kernel: 'bogus' is not one of wasm, js \(see migreplay --help\)$/);
+      expectBadInput(await runCli(['replya', XZ6], { env }), /^migreplay: unknown command 'replya'; did you mean replay\? \(see migreplay --help\)$/);
+      expectBadInput(await runCli(['inspect'], { env }), /^migreplay: Not enough non-option arguments: got 0, need at least 1 \(see migreplay --help\)$/);
+      const help = await runCli(['replay', '--help'], { env });
+      expect(help.stdout).toMatch(/\nOptions:\n/);
+    }
+  });
+});
+
+describe('an unknown option', () => {
+  it('says which declared option was meant, once, in one line (never its camelCase twin)', async () => {
+    const cases: [string[], string][] = [
+      [['replay', GZIP9, '--max-iter', '3'], 'Unknown argument: max-iter; did you mean --max-iters? (see migreplay --help)'],
+      [['replay', GZIP9, '--bandwdth', '1Gbit'], 'Unknown argument: bandwdth; did you mean --bandwidth? (see migreplay --help)'],
+      [['replay', GZIP9, '--within-epcoh=start'], 'Unknown argument: within-epcoh; did you mean --within-epoch? (see migreplay --help)'],
+      [['inspect', GZIP9, '--jsn'], 'Unknown argument: jsn; did you mean --json? (see migreplay --help)'],
+      [['sweep', '--trace', GZIP9, '--algo', 'xen', '--out', inTmp('never.arrow'), '--job', '2'], 'Unknown argument: job; did you mean --jobs? (see migreplay --help)'],
+      [['replay', GZIP9, '--max-iter', '3', '--frobnicate'], 'Unknown arguments: max-iter (did you mean --max-iters?), frobnicate (see migreplay --help)'],
+      // Nothing close: no guess.
+      [['replay', GZIP9, '--frobnicate'], 'Unknown argument: frobnicate (see migreplay --help)'],
+      // A stray word is not an option.
+      [['replay', GZIP9, 'jsn'], 'Unknown argument: jsn (see migreplay --help)'],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli(args);
+      expect(expectBadInput(r, /^migreplay: Unknown argument/), args.join(' ')).toBe(`migreplay: ${message}`);
+      expect(r.stderr).not.toMatch(/maxIter|withinEpcoh/);
+    }
+  });
+});
+
+describe('in-process runs (runCli)', () => {
+  it('leave nothing behind: stdout, stderr, console, cwd, environment, exit code, signal listeners', async () => {
+    const before = {
+      write: [process.stdout.write, process.stderr.write],
+      console: [console.log, console.error],
+      cwd: process.cwd(),
+      env: { ...process.env },
+      exitCode: process.exitCode,
+      signals: [process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')],
+    };
+    const dir = inTmp('cwd');
+    fs.mkdirSync(dir);
+    const runs = await Promise.all([
+      runCli(['--help'], { cwd: dir, env: { MIGREPLAY_TEST_VAR: 'x' } }),
+      runCli(['gen', 'uniform', '--mem', '1MiB', '--duration', '1s', '--out', 'g.arrow', '--quiet'], { cwd: dir }),
+      runCli(['replay', 'nope.arrow'], { cwd: dir }),
+    ]);
+    expect(runs.map((r) => r.status)).toEqual([0, 0, 2]);
+    expect(runs[0]!.stdout).toMatch(/^migreplay <command>/);
+    expect(fs.existsSync(path.join(dir, 'g.arrow'))).toBe(true);
+    expect(runs[2]!.stderr).toBe('migreplay: nope.arrow: no such file\n');
+    expect([process.stdout.write, process.stderr.write]).toEqual(before.write);
+    expect([console.log, console.error]).toEqual(before.console);
+    expect(process.cwd()).toBe(before.cwd);
+    expect(process.env).toEqual(before.env);
+    expect(process.exitCode).toBe(before.exitCode);
+    expect([process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')]).toEqual(before.signals);
   });
 });

@@ -4,13 +4,12 @@
 // algorithms are given in, and (for sweeps) whatever the number of --jobs.
 //
 // In-process on the sources for the grid of traces × rules × kernels; through the built
-// CLI for what only the CLI does (--out files, sweep workers). test/cli.test.ts already
-// compares wasm and js documents of every shipped trace under the default rule.
-import { spawn } from 'node:child_process';
+// CLI (run in-process, test/helpers/cli.ts) for what only the CLI does (--out files, sweep
+// workers). test/cli.test.ts already compares wasm and js documents of every shipped
+// trace under the default rule.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { algorithms } from '../src/algorithms/index.js';
 import type { WithinEpoch } from '../src/engine/clock.js';
@@ -20,9 +19,8 @@ import type { Kernel } from '../src/kernel/types.js';
 import { resultsDocument } from '../src/output/results.js';
 import { generateTrace } from '../src/trace/generate.js';
 import { bytesSource, openTrace, type Trace } from '../src/trace/read.js';
+import { cli, ROOT } from './helpers/cli.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = path.join(ROOT, 'bin', 'migreplay.js');
 const GZIP9 = 'traces/gzip9.arrow';
 const RULES: WithinEpoch[] = ['start', 'spread', 'whole'];
 const IDS = algorithms.map((a) => a.id);
@@ -90,20 +88,6 @@ describe('in-process: every algorithm, each --within-epoch rule, both kernels', 
 });
 
 // ---------------------------------------------------------------------------------------
-
-interface Run { status: number | null; stdout: string; stderr: string }
-
-function cli(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 describe('through the CLI', () => {
   let tmp = '';

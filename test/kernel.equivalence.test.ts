@@ -429,7 +429,8 @@ describe('wasm and js kernels are equivalent', () => {
       ),
       { numRuns: 1000 },
     );
-  });
+    // ~2 s on an idle machine (and far longer at load 4 on 2 cores): vitest's 5 s default is too short.
+  }, 120_000);
 
   it('leave every bit, counter and list entry at zero after init() on a reused kernel', () => {
     fc.assert(
@@ -457,7 +458,7 @@ describe('wasm and js kernels are equivalent', () => {
       }),
       { numRuns: 25 },
     );
-  });
+  }, 60_000);
 });
 
 // ---------------------------------------------------------------------------
@@ -647,5 +648,5 @@ describe('wasm kernel memory limits', () => {
     expect(k.popcount(1)).toBe(1000);
     k.lists(10)[0] = 42;
     expect(k.lists(10)[0]).toBe(42);
-  });
+  }, 30_000);
 });

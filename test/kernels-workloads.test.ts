@@ -2,7 +2,7 @@
 // under the wasm kernel and the TypeScript reference (small, fast versions of each).
 import { describe, expect, it } from 'vitest';
 import { algorithms } from '../src/algorithms/index.js';
-import { replay } from '../src/engine/replay.js';
+import { replay } from '../src/run/replay.js';
 import { createKernel } from '../src/kernel/node.js';
 import { generateTrace } from '../src/trace/generate.js';
 import { bytesSource, openTrace } from '../src/trace/read.js';

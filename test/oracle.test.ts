@@ -5,13 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { algorithms, findAlgorithm } from '../src/algorithms/index.js';
 import { oracle, oracleBounds } from '../src/algorithms/oracle.js';
 import { Engine } from '../src/engine/engine.js';
-import { addOracleDistances, replay } from '../src/engine/replay.js';
+import { addOracleDistances, replay } from '../src/run/replay.js';
 import { createKernel } from '../src/kernel/node.js';
 import { KERNELS, MS_PER_PAGE_LINK, makeTrace, type TestEpoch } from './helpers.js';
 
 describe.each(KERNELS)('oracle ($name kernel)', ({ make }) => {
   const bounds = (t: ReturnType<typeof makeTrace>, budgets: number[], horizonUs = 50_000) =>
-    oracleBounds(new Engine(t, make(), MS_PER_PAGE_LINK, oracle.needs), budgets, horizonUs);
+    oracleBounds(new Engine(t, make(), MS_PER_PAGE_LINK, oracle.needs), budgets.map((pages) => ({ pages, horizonUs })));
 
   it('sends pages written late after their last write: 4 pages, writes at 1 ms {0} and 2 ms {1}', () => {
     // No downtime allowed: send 2, 3 in [0,2), 0 in [2,3), 1 in [3,4), pause at 4 ms with nothing left.

@@ -1,7 +1,7 @@
 // precopy (seed 001 §6) on hand-worked traces. Pages are 1000 B over 1 MB/s: 1 page = 1 ms.
 import { describe, expect, it } from 'vitest';
 import { precopy } from '../src/algorithms/precopy.js';
-import { replay } from '../src/engine/replay.js';
+import { replay } from '../src/run/replay.js';
 import { KERNELS, MS_PER_PAGE_LINK, makeTrace } from './helpers.js';
 
 // memPages 10, epochs (t in ms → pages):

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yargs from 'yargs';
 import { findAlgorithm } from '../src/algorithms/index.js';
 import { checkPlotFile, reportCommand, traceOpener, writeReplayPlot, writeTracePlot } from '../src/cli/report.js';
-import { addOracleDistances, replay } from '../src/engine/replay.js';
+import { addOracleDistances, replay } from '../src/run/replay.js';
 import type { ReplayResult } from '../src/engine/types.js';
 import { MigreplayError } from '../src/errors.js';
 import { fileSource } from '../src/io/files.js';
@@ -114,7 +114,8 @@ describe('report of a replay of a shipped trace', () => {
   it('labels axes with their units, and titles every chart', () => {
     for (const title of [
       'trace time (s)', 'pages dirtied per epoch', 'window length (s, log scale)', 'distinct pages dirtied per window', 'page number',
-      'pages sent (all rounds)', 'total time (s)', 'downtime (ms)', 'round index', 'pages sent in the round (log scale)',
+      // These results span decades in each metric: log scales, in every chart of the report.
+      'pages sent (all rounds, log scale)', 'total time (s, log scale)', 'downtime (ms, log scale)', 'round index', 'pages sent in the round (log scale)',
       'pages dirtied in the round (log scale)', 'total time ÷ oracle total time (log scale)',
       'Dirty pages per epoch', 'Writable working set', 'Page writes over time', 'Pages sent', 'Total migration time', 'Downtime',
       'Pages sent per round', 'Pages dirtied per round', 'Distance to the oracle',
@@ -246,7 +247,7 @@ describe('report of a sweep', () => {
       }
       expect(/>total time \(s(, log scale)?\)<\/text>/.test(figs[0]!.body)).toBe(true);
       expect(/>downtime \(ms(, log scale)?\)<\/text>/.test(figs[1]!.body)).toBe(true);
-      has(sweep, 'bandwidthBytesPerS: 100 Mbit/s, 1 Gbit/s, 10 Gbit/s');
+      has(sweep, 'bandwidth: 100 Mbit/s, 1 Gbit/s, 10 Gbit/s');
       has(sectionHtml(page, 'trace'), `<h3>${TRACE}</h3>`);
       if (file === jsonl) has(sweep, 'cut short');
     }
@@ -293,7 +294,7 @@ describe('plot files', () => {
     expect(svg.match(/<svg\b/g)).toHaveLength(1);
     const size = svgParses(svg);
     expect(size.width).toBeGreaterThan(800);
-    for (const t of ['pages sent (all rounds)', 'total time (s)', 'downtime (ms)', 'round index', 'pages sent in the round (log scale)', 'pages dirtied in the round (log scale)']) has(svg, `>${t}</text>`);
+    for (const t of ['pages sent (all rounds, log scale)', 'total time (s, log scale)', 'downtime (ms, log scale)', 'round index', 'pages sent in the round (log scale)', 'pages dirtied in the round (log scale)']) has(svg, `>${t}</text>`);
     expect(isPng(fs.readFileSync(pngFile))).toBe(true);
     // No temporary file left behind.
     expect(fs.readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { findAlgorithm } from '../src/algorithms/index.js';
-import { replay } from '../src/engine/replay.js';
+import { replay } from '../src/run/replay.js';
 import type { ReplayResult } from '../src/engine/types.js';
 import { createKernel } from '../src/kernel/node.js';
 import { generateTrace, type GenGiven } from '../src/trace/generate.js';

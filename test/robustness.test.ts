@@ -1,5 +1,6 @@
-// Robustness (issue 9), end to end through the built CLI (`node bin/migreplay.js`, which
-// runs dist/; `npm test` builds first):
+// Robustness (issue 9), end to end through the built CLI (dist/, what `node
+// bin/migreplay.js` runs; `npm test` builds first), in-process (test/helpers/cli.ts)
+// but for signals, which need a process of their own:
 //
 // - the bad-trace corpus of test/fixtures/bad/ (scripts/make-bad-fixtures.mjs): every file
 //   through `inspect` and `replay` gives exactly its message, exit 2, one line, no stack —
@@ -13,47 +14,19 @@
 //
 // test/cli.test.ts covers the CLI's shape and its first error exits; the messages here
 // are the ones docs/errors.md lists.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli as runCli, ROOT, startCli, type Run } from './helpers/cli.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = path.join(ROOT, 'bin', 'migreplay.js');
 const BAD = 'test/fixtures/bad';
 const GZIP9 = 'traces/gzip9.arrow';
 const XZ6 = 'traces/xz6.arrow';
-const ENV = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' };
 
-interface Run { status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number }
-
-// At most this many CLI processes at once (each is a Node start-up: CPU-bound).
-const PARALLEL = Math.max(2, Math.min(8, os.cpus().length));
-let running = 0;
-const waiting: (() => void)[] = [];
-
-/** Run the CLI (cwd: the repository) and wait for it; `node` options go before the script. */
-async function cli(args: string[], nodeOptions: string[] = []): Promise<Run> {
-  if (running >= PARALLEL) await new Promise<void>((resolve) => waiting.push(resolve));
-  running++;
-  try {
-    return await new Promise((resolve, reject) => {
-      const started = Date.now();
-      const child = spawn(process.execPath, [...nodeOptions, BIN, ...args], { cwd: ROOT, env: ENV });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      child.on('error', reject);
-      child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr, ms: Date.now() - started }));
-    });
-  } finally {
-    running--;
-    waiting.shift()?.();
-  }
-}
+/** Run the CLI in-process (cwd: the repository) and wait for it. */
+const cli = (args: string[]): Promise<Run> => runCli(args);
 
 /**
  * A bad-input or usage failure: this exit status (2 unless told), nothing on stdout, and
@@ -298,7 +271,7 @@ describe('outputs are written whole or not at all', () => {
 
   it('EACCES: an output where it may not be written says permission denied (exit 2) — /sys is read-only even for root', async () => {
     const target = '/sys/migreplay-robustness-test.json';
-    const r = await cli(['replay', GZIP9, '--algo', 'qemu', '--out', target]);
+    const r = await cli(['replay', GZIP9, '--algo', 'postcopy', '--out', target]); // postcopy: no coarse-trace warning on gzip9
     expectError(r, `${target}: cannot write (permission denied)`);
     const g = await cli(['gen', 'uniform', '--mem', '64MiB', '--duration', '2s', '--out', '/sys/migreplay-robustness-test.arrow']);
     expectError(g, '/sys/migreplay-robustness-test.arrow: cannot write (permission denied)');
@@ -415,13 +388,8 @@ describe('outputs are written whole or not at all', () => {
 
     /** Start `args`, wait until `tmpFile(pid)` exists and holds data (then `settleMs` more), send `signal`; the run and what the folder held at the kill. */
     async function killWhileWriting(args: string[], dir: string, target: string, signal: NodeJS.Signals, settleMs = 300): Promise<{ run: Run; tmpName: string; sawTmp: boolean }> {
-      const started = Date.now();
-      const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: ENV });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      const done = new Promise<Run>((resolve) => child.on('close', (status, sig) => resolve({ status, signal: sig, stdout, stderr, ms: Date.now() - started })));
+      // A real process: the test sends it a signal.
+      const { child, done } = startCli(args);
       const tmpName = `.${path.basename(target)}.tmp-${child.pid}`;
       let sawTmp = false;
       for (let waited = 0; waited < 60_000 && child.exitCode === null; waited += 20) {
@@ -467,8 +435,7 @@ describe('outputs are written whole or not at all', () => {
       const target = inTmp('slow.json');
       fs.writeFileSync(target, 'OLD RESULTS');
       // qemu sending in 1 µs slices over 100 Mbit/s: minutes of work.
-      const child = spawn(process.execPath, [BIN, 'replay', XZ6, '--algo', 'qemu', '--iterate-time', '1us', '--bandwidth', '100Mbit', '--out', target], { cwd: ROOT, env: ENV });
-      const done = new Promise<{ status: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (status, signal) => resolve({ status, signal })));
+      const { child, done } = startCli(['replay', XZ6, '--algo', 'qemu', '--iterate-time', '1us', '--bandwidth', '100Mbit', '--out', target]);
       await new Promise((r) => setTimeout(r, 1500));
       const killedAt = Date.now();
       child.kill('SIGTERM');
@@ -484,14 +451,24 @@ describe('outputs are written whole or not at all', () => {
 // ---------------------------------------------------------------------------------------
 
 describe('internal errors', () => {
-  // An internal error injected from outside: JSON.stringify fails on the results document.
-  const INJECT = ['--import', `data:text/javascript,${encodeURIComponent('const s = JSON.stringify; JSON.stringify = (v, ...a) => { if (v && v.migreplay) throw new TypeError("injected failure"); return s(v, ...a); };')}`];
+  /** Run with an internal error injected from outside: JSON.stringify fails on the results document. */
+  async function injected(args: string[]): Promise<Run> {
+    const stringify = JSON.stringify;
+    JSON.stringify = ((v: unknown, ...a: unknown[]) => {
+      if (v && typeof v === 'object' && 'migreplay' in v) throw new TypeError('injected failure');
+      return (stringify as (...x: unknown[]) => string)(v, ...a);
+    }) as typeof JSON.stringify;
+    try {
+      return await cli(args);
+    } finally {
+      JSON.stringify = stringify;
+    }
+  }
 
   it('print one line with a --debug hint and exit 1; --debug adds the stack', async () => {
-    const [plain, debug] = await Promise.all([
-      cli(['replay', GZIP9, '--algo', 'qemu', '--json'], INJECT),
-      cli(['replay', GZIP9, '--algo', 'qemu', '--json', '--debug'], INJECT),
-    ]);
+    // postcopy: no coarse-trace warning on gzip9 to share stderr with the error.
+    const plain = await injected(['replay', GZIP9, '--algo', 'postcopy', '--json']);
+    const debug = await injected(['replay', GZIP9, '--algo', 'postcopy', '--json', '--debug']);
     expect(plain.status, plain.stderr).toBe(1);
     expect(plain.stdout).toBe('');
     expect(plain.stderr).toBe('migreplay: internal error: injected failure (run again with --debug for the stack)\n');

@@ -5,7 +5,7 @@ import { ma2010 } from '../src/algorithms/ma2010.js';
 import { precopy } from '../src/algorithms/precopy.js';
 import { threshold } from '../src/algorithms/threshold.js';
 import { vcpuLimit } from '../src/algorithms/vcpu-limit.js';
-import { replay } from '../src/engine/replay.js';
+import { replay } from '../src/run/replay.js';
 import type { ReplayResult } from '../src/engine/types.js';
 import { KERNELS, MS_PER_PAGE_LINK, makeTrace } from './helpers.js';
 

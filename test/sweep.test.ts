@@ -3,9 +3,10 @@
 // whatever --jobs, shards merged equal the whole, a sweep killed with SIGKILL and
 // resumed equals one run, and one-line usage errors with exit status 2.
 //
-// The CLI tests run `node bin/migreplay.js` (built by `npm test`); MIGREPLAY_CLI names
-// another entry script (one that registers the commands) where needed.
-import { spawn, spawnSync } from 'node:child_process';
+// The CLI tests run the built CLI (dist/, built by `npm test`) in-process
+// (test/helpers/cli.ts), and `node bin/migreplay.js` for the sweep killed with SIGKILL;
+// MIGREPLAY_CLI names another entry script (one that registers the commands) to run
+// instead, each run a process of its own.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -18,9 +19,10 @@ import { readTable } from '../src/sweep/formats.js';
 import { expandGrid, globFiles, parseShard, runIdOf, shardOf } from '../src/sweep/grid.js';
 import { parseSets } from '../src/sweep/params.js';
 import { TraceWriter } from '../src/trace/write.js';
+import { cli as runCli, spawnCli, startCli } from './helpers/cli.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = process.env.MIGREPLAY_CLI ?? path.join(ROOT, 'bin/migreplay.js');
+const CLI = process.env.MIGREPLAY_CLI;
 const GZIP9 = path.join(ROOT, 'traces/gzip9.arrow');
 let dir: string;
 let small: string;
@@ -43,13 +45,13 @@ function writeSmallTrace(file: string): void {
   fs.writeFileSync(file, Buffer.concat(chunks));
 }
 
-function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8' });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+/** Run the CLI in the test's folder and wait for it. */
+function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return CLI ? spawnCli(args, { cwd: dir, script: CLI }) : runCli(args, { cwd: dir });
 }
 
-function ok(args: string[]): string {
-  const r = cli(args);
+async function ok(args: string[]): Promise<string> {
+  const r = await cli(args);
   if (r.status !== 0) throw new Error(`migreplay ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   return r.stdout;
 }
@@ -137,8 +139,8 @@ describe('sweep command', () => {
   test('2 traces × 3 algorithms × 4 bandwidths: --jobs 2 and --jobs 1 give the same rows', async () => {
     const traces = ['--trace', GZIP9, small];
     // Also the two ways of sharing traces with the workers: decoded batches and file bytes.
-    ok(['sweep', ...traces, ...GRID, '--jobs', '2', '--share', 'decoded', '--out', 'j2.arrow', '--rounds-out', 'j2.rounds.csv']);
-    ok(['sweep', ...traces, ...GRID, '--jobs', '1', '--share', 'bytes', '--out', 'j1.jsonl']);
+    await ok(['sweep', ...traces, ...GRID, '--jobs', '2', '--share', 'decoded', '--out', 'j2.arrow', '--rounds-out', 'j2.rounds.csv']);
+    await ok(['sweep', ...traces, ...GRID, '--jobs', '1', '--share', 'bytes', '--out', 'j1.jsonl']);
     const j2 = await rows('j2.arrow');
     // precopy and xen vary over max-iters (2 values), qemu does not: 2 traces × 4 bandwidths × (2 + 2 + 1).
     expect(j2.length).toBe(2 * 4 * 5);
@@ -157,26 +159,26 @@ describe('sweep command', () => {
     for (const r of j2) expect(perRun.get(String(r.runId)), String(r.runId)).toBe(r.rounds);
     // Same values as replay --json.
     const one = j2.find((r) => r.algorithm === 'xen' && r.trace === small && r.bandwidthBytesPerS === 100e6 && r.maxIters === 29)!;
-    const doc = JSON.parse(ok(['replay', small, '--algo', 'xen', '--bandwidth', '800Mbit', '--json']));
+    const doc = JSON.parse(await ok(['replay', small, '--algo', 'xen', '--bandwidth', '800Mbit', '--json']));
     expect(one.pagesSent).toBe(doc.results[0].pagesSent);
     expect(one.totalTimeS).toBe(doc.results[0].totalTimeS);
   }, 60_000);
 
   test('two shards merged equal the whole', async () => {
     const traces = ['--trace', GZIP9, small];
-    ok(['sweep', ...traces, ...GRID, '--jobs', '2', '--out', 'whole.arrow']);
-    ok(['sweep', ...traces, ...GRID, '--jobs', '2', '--shard', '0/2', '--out', 'shard0.csv']);
-    ok(['sweep', ...traces, ...GRID, '--jobs', '2', '--shard', '1/2', '--out', 'shard1.arrow']);
+    await ok(['sweep', ...traces, ...GRID, '--jobs', '2', '--out', 'whole.arrow']);
+    await ok(['sweep', ...traces, ...GRID, '--jobs', '2', '--shard', '0/2', '--out', 'shard0.csv']);
+    await ok(['sweep', ...traces, ...GRID, '--jobs', '2', '--shard', '1/2', '--out', 'shard1.arrow']);
     const s0 = await rowSet('shard0.csv');
     const s1 = await rowSet('shard1.arrow');
     expect(s0.length).toBeGreaterThan(0);
     expect(s1.length).toBeGreaterThan(0);
     expect(s0.length + s1.length).toBe(40);
-    const out = ok(['merge', 'shard0.csv', 'shard1.arrow', '--out', 'merged.parquet']);
+    const out = await ok(['merge', 'shard0.csv', 'shard1.arrow', '--out', 'merged.parquet']);
     expect(out).toMatch(/40 rows/);
     expect(await rowSet('merged.parquet')).toEqual(await rowSet('whole.arrow'));
     // merge sorts by runId: merging the whole gives the same bytes as merging the shards.
-    ok(['merge', 'whole.arrow', '--out', 'merged-whole.parquet']);
+    await ok(['merge', 'whole.arrow', '--out', 'merged-whole.parquet']);
     expect(fs.readFileSync(path.join(dir, 'merged.parquet')).equals(fs.readFileSync(path.join(dir, 'merged-whole.parquet')))).toBe(true);
   }, 60_000);
 
@@ -184,8 +186,8 @@ describe('sweep command', () => {
     const grid = ['--trace', small, '--algo', 'precopy,xen,postcopy', '--set', 'bandwidth=50Mbit..2Gbit+10Mbit', '--batch', '10'];
     const total = 3 * 196;
     const out = path.join(dir, 'killed.arrow');
-    const child = spawn(process.execPath, [CLI, 'sweep', ...grid, '--jobs', '1', '--out', 'killed.arrow', '--rounds-out', 'killed.rounds.jsonl'], { cwd: dir, stdio: 'ignore' });
-    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    // A real process: it is killed.
+    const { child, done: exited } = startCli(['sweep', ...grid, '--jobs', '1', '--out', 'killed.arrow', '--rounds-out', 'killed.rounds.jsonl'], { cwd: dir, script: CLI, stdio: 'ignore' });
     // Wait for at least one whole batch, then kill -9.
     let seen = 0;
     for (let i = 0; i < 600 && seen < 10; i++) {
@@ -202,13 +204,13 @@ describe('sweep command', () => {
     fs.appendFileSync(out, bytes.subarray(bytes.byteLength - 200));
     fs.appendFileSync(path.join(dir, 'killed.rounds.jsonl'), '{"runId":"torn","ind');
     // Without --resume the output is not touched.
-    const refused = cli(['sweep', ...grid, '--out', 'killed.arrow']);
+    const refused = await cli(['sweep', ...grid, '--out', 'killed.arrow']);
     expect(refused.status).toBe(2);
     expect(refused.stderr).toMatch(/--resume/);
-    const resumed = cli(['sweep', ...grid, '--jobs', '2', '--out', 'killed.arrow', '--rounds-out', 'killed.rounds.jsonl', '--resume']);
+    const resumed = await cli(['sweep', ...grid, '--jobs', '2', '--out', 'killed.arrow', '--rounds-out', 'killed.rounds.jsonl', '--resume']);
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(resumed.stdout).toMatch(new RegExp(`${total - before} runs.*${before} already there`));
-    ok(['sweep', ...grid, '--jobs', '2', '--out', 'once.arrow']);
+    await ok(['sweep', ...grid, '--jobs', '2', '--out', 'once.arrow']);
     const all = await rowSet('once.arrow');
     expect(all.length).toBe(total);
     expect(await rowSet('killed.arrow')).toEqual(all);
@@ -218,10 +220,10 @@ describe('sweep command', () => {
     expect(rounds.length).toBe(runRows.reduce((n, r) => n + Number(r.rounds), 0));
     expect(new Set(rounds.map((r) => r.runId))).toEqual(new Set(runRows.map((r) => r.runId)));
     // Resuming a finished sweep runs nothing.
-    expect(ok(['sweep', ...grid, '--out', 'killed.arrow', '--resume'])).toMatch(/^sweep: 0 runs/);
+    expect(await ok(['sweep', ...grid, '--out', 'killed.arrow', '--resume'])).toMatch(/^sweep: 0 runs/);
   }, 120_000);
 
-  test('usage errors: one line on stderr, exit status 2', () => {
+  test('usage errors: one line on stderr, exit status 2', async () => {
     const base = ['sweep', '--trace', small, '--algo', 'precopy', '--out', 'err.arrow'];
     for (const extra of [
       ['--set', 'bandwidth'],
@@ -230,18 +232,18 @@ describe('sweep command', () => {
       ['--set', 'start=5s'],
       ['--out', 'err.txt'],
     ]) {
-      const r = cli([...base, ...extra]);
+      const r = await cli([...base, ...extra]);
       expect(r.status, extra.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n'), `${extra.join(' ')}: ${r.stderr}`).toHaveLength(1);
       expect(r.stderr).toMatch(/^migreplay: /);
     }
-    expect(cli(['sweep', '--trace', path.join(dir, 'none-*.arrow'), '--out', 'x.arrow']).status).toBe(2);
+    expect((await cli(['sweep', '--trace', path.join(dir, 'none-*.arrow'), '--out', 'x.arrow'])).status).toBe(2);
     expect(fs.existsSync(path.join(dir, 'err.arrow'))).toBe(false);
   }, 60_000);
 
-  test('--dry-run counts the grid and writes nothing', () => {
-    const out = ok(['sweep', '--trace', small, GZIP9, ...GRID, '--dry-run', '--out', 'dry.parquet']);
+  test('--dry-run counts the grid and writes nothing', async () => {
+    const out = await ok(['sweep', '--trace', small, GZIP9, ...GRID, '--dry-run', '--out', 'dry.parquet']);
     expect(out).toMatch(/^40 runs over 2 traces/);
     expect(fs.existsSync(path.join(dir, 'dry.parquet'))).toBe(false);
-  });
+  }, 60_000);
 });

@@ -5,9 +5,12 @@
 // pages, t_us going back, comm/immp outside pages, …), and Arrow tables built directly
 // with apache-arrow (wrong column types, missing columns or metadata, nulls).
 import {
-  Field, Float64, Int16, Int32, Int64, List, RecordBatch, RecordBatchReader, Schema, Struct, Table, Uint32, Uint64,
+  Field, Float64, Int16, Int32, Int64, List, Message, MessageHeader, RecordBatch, RecordBatchReader, Schema, Struct, Table, Uint32, Uint64,
   Utf8, makeData, tableToIPC, vectorFromArray, type DataType,
 } from 'apache-arrow';
+import { Message as FbMessage } from 'apache-arrow/fb/message';
+import { RecordBatch as FbRecordBatch } from 'apache-arrow/fb/record-batch';
+import { ByteBuffer } from 'flatbuffers';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MigreplayError } from '../src/errors.js';
@@ -753,4 +756,148 @@ describe('openTrace keepDecodedBytes', () => {
     expect(Array.isArray(small.batches())).toBe(false);
     expect(flat(small).equals(flat(plain))).toBe(true);
   });
+});
+
+// ---------------------------------------------------------------------------------------
+// The structure of the IPC bytes (checked before anything is decoded): one schema, at the
+// start; each metadata key once; every buffer inside its batch's body.
+
+/** The IPC messages of bytes (stream form, or file form from byte 8). */
+function messagesOf(bytes: Uint8Array): { metaStart: number; metaLength: number; type: MessageHeader; bodyLength: number }[] {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: { metaStart: number; metaLength: number; type: MessageHeader; bodyLength: number }[] = [];
+  let pos = String.fromCharCode(...bytes.subarray(0, 6)) === 'ARROW1' ? 8 : 0;
+  while (pos + 8 <= bytes.length && dv.getInt32(pos, true) === -1 && dv.getInt32(pos + 4, true) > 0) {
+    const metaLength = dv.getInt32(pos + 4, true);
+    const m = Message.decode(bytes.subarray(pos + 8, pos + 8 + metaLength));
+    out.push({ metaStart: pos + 8, metaLength, type: m.headerType, bodyLength: Number(m.bodyLength) });
+    pos += 8 + metaLength + Number(m.bodyLength);
+  }
+  return out;
+}
+
+/** A copy of the bytes with the offset or the length of buffer i of record batch k set to `value`. */
+function patchBuffer(bytes: Uint8Array, k: number, i: number, what: 'offset' | 'length', value: number): Uint8Array {
+  const m = messagesOf(bytes).filter((x) => x.type === MessageHeader.RecordBatch)[k]!;
+  const rb = FbMessage.getRootAsMessage(new ByteBuffer(bytes.subarray(m.metaStart, m.metaStart + m.metaLength))).header(new FbRecordBatch()) as FbRecordBatch;
+  const at = m.metaStart + rb.buffers(i)!.bb_pos + (what === 'offset' ? 0 : 8);
+  const out = bytes.slice();
+  new DataView(out.buffer).setBigInt64(at, BigInt(value), true);
+  return out;
+}
+
+/** A copy of the bytes with the one occurrence of `from` (a metadata key) replaced by `to`, of the same length. */
+function renameKey(bytes: Uint8Array, from: string, to: string): Uint8Array {
+  const hay = Buffer.from(bytes);
+  const at = hay.indexOf(from);
+  expect(at).toBeGreaterThan(0);
+  expect(hay.indexOf(from, at + 1)).toBe(-1);
+  const out = bytes.slice();
+  out.set(ascii(to), at);
+  return out;
+}
+
+describe('the structure of the IPC bytes', () => {
+  const h = header({ intervalUs: 100 });
+  const epochs: TestEpoch[] = [[0, [1, 2]], [10, [3, 4]], [20, [5, 6]]];
+  /** Three record batches (stream form) without their end-of-stream marker. */
+  const head = (): Uint8Array => {
+    const b = traceBytes(h, epochs, { form: 'stream', batchPages: 2 });
+    return b.subarray(0, b.byteLength - 8);
+  };
+  const SECOND = 'a second schema message after 3 record batches (a trace has one schema, at its start)';
+
+  it("a second schema message after the first batches ('pages' then Float64, Int64, List<Float64>, absent, or the same) is refused", () => {
+    const t = () => prim(new Int64(), [30, 40]);
+    const seconds: Uint8Array[] = [
+      arrowBytes([T_FIELD(), F('pages', new Float64())], [t(), prim(new Float64(), [7, 8])]),
+      arrowBytes([T_FIELD(), F('pages', new Int64())], [t(), prim(new Int64(), [7, 8])]),
+      arrowBytes([T_FIELD(), F('pages', listOf(new Float64()))], [t(), listCol([[7], [8]], listOf(new Float64()))]),
+      arrowBytes([T_FIELD()], [t()]),
+      arrowBytes([T_FIELD(), PAGES_FIELD()], [t(), listCol([[7], [8]])], { ...META, mem_pages: '64' }),
+    ];
+    for (const second of seconds) expectRejected(concat(head(), second), 'schema', SECOND);
+  });
+
+  it('a second schema right after the first one (no batch between) is refused too', () => {
+    const one = arrowBytes([T_FIELD(), PAGES_FIELD()], goodColumns());
+    const schemaOnly = tableToIPC(new Table(new Schema([T_FIELD(), PAGES_FIELD()], new Map(Object.entries(META)))), 'stream');
+    expectRejected(concat(schemaOnly.subarray(0, schemaOnly.byteLength - 8), one), 'schema', 'a second schema message after 0 record batches (a trace has one schema, at its start)');
+  });
+
+  for (const [key, other] of [['mem_pages', 'mem_pageX'], ['migreplay.schema', 'migreplay.schemX'], ['interval_us', 'interval_uX']] as const) {
+    it(`schema metadata with '${key}' twice is refused (file and stream form)`, () => {
+      for (const form of ['file', 'stream'] as const) {
+        const bytes = arrowBytes([T_FIELD(), PAGES_FIELD()], goodColumns(), { ...META, interval_us: '10', [other]: key === 'migreplay.schema' ? '2' : '64' }, form);
+        expectRejected(renameKey(bytes, other, key), 'schema', `schema metadata key '${key}' appears more than once (each key has one value)`);
+      }
+    });
+  }
+
+  it('two columns of the same name are refused', () => {
+    expectRejected(arrowBytes([T_FIELD(), PAGES_FIELD(), PAGES_FIELD()], [...goodColumns(), listCol([[4], [5]])]), 'schema', "two columns named 'pages' (a column name is used once)");
+  });
+
+  for (const form of ['file', 'stream'] as const) {
+    it(`a buffer offset or length outside its batch's body (negative, or past the end) is refused, ${form} form`, () => {
+      const bytes = traceBytes(h, [[0, [1, 2]], [100_000, [3]], [200_000, [4, 5]]], { form });
+      const body = messagesOf(bytes).find((m) => m.type === MessageHeader.RecordBatch)!.bodyLength;
+      const shown = (i: number, column: string, offset: number, length: number) =>
+        `batch 0: buffer ${i} (column '${column}') lies outside the message body (offset ${offset}, length ${length}; the body has ${body} bytes); the trace is truncated or corrupt`;
+      expectRejected(patchBuffer(bytes, 0, 1, 'offset', -64), 'truncated', shown(1, 't_us', -64, 24));
+      expectRejected(patchBuffer(bytes, 0, 1, 'offset', body - 8), 'truncated', shown(1, 't_us', body - 8, 24));
+      expectRejected(patchBuffer(bytes, 0, 5, 'length', 1 << 20), 'truncated', new RegExp(`^batch 0: buffer 5 \\(column 'pages'\\) lies outside the message body \\(offset \\d+, length 1048576; the body has ${body} bytes\\)`));
+      expectRejected(patchBuffer(bytes, 0, 3, 'length', -8), 'truncated', /^batch 0: buffer 3 \(column 'pages'\) lies outside the message body \(offset \d+, length -8;/);
+      // and unpatched it reads: the trace lasts 0.2 s, not what a buffer read from the body's end would say
+      expect(openTrace(bytesSource('ok.arrow', bytes)).summary.durationUs).toBe(200_100);
+    });
+  }
+
+  it('a row count or field node length beyond 2^31 − 1 is refused (Arrow JS would recurse without end counting its nulls)', () => {
+    const bytes = traceBytes(h, epochs, { form: 'stream' });
+    const m = messagesOf(bytes).find((x) => x.type === MessageHeader.RecordBatch)!;
+    const rb = FbMessage.getRootAsMessage(new ByteBuffer(bytes.subarray(m.metaStart, m.metaStart + m.metaLength))).header(new FbRecordBatch()) as FbRecordBatch;
+    const lengthAt = m.metaStart + rb.bb_pos + rb.bb!.__offset(rb.bb_pos, 4);
+    const nodeAt = m.metaStart + rb.nodes(0)!.bb_pos;
+    const rows = bytes.slice();
+    new DataView(rows.buffer).setBigInt64(lengthAt, 2n ** 43n + 3n, true);
+    new DataView(rows.buffer).setBigInt64(nodeAt, 2n ** 43n + 3n, true);
+    expectRejected(rows, 'truncated', 'batch 0: cannot decode (a row count of 8796093022211); the trace is truncated or corrupt');
+    const node = bytes.slice();
+    new DataView(node.buffer).setBigInt64(nodeAt, 2n ** 40n, true);
+    expectRejected(node, 'truncated', 'batch 0: cannot decode (field node 0 has length 1099511627776 and 0 nulls); the trace is truncated or corrupt');
+    const nulls = bytes.slice();
+    new DataView(nulls.buffer).setBigInt64(nodeAt + 8, 5n, true);
+    expectRejected(nulls, 'truncated', 'batch 0: cannot decode (field node 0 has length 3 and 5 nulls); the trace is truncated or corrupt');
+  });
+
+  it('a stream cut inside the 8-byte prefix of a record batch is truncated, not the shorter trace', () => {
+    const s = writeWithBoundaries(h, epochs, { form: 'stream', batchPages: 2 });
+    for (const extra of [1, 4, 7]) {
+      expectRejected(s.bytes.subarray(0, s.batchEnds[0]! + extra), 'truncated', "batch 1: cannot decode (the bytes end inside a message's length prefix); the trace is truncated or corrupt");
+    }
+    expectValid(s.bytes.subarray(0, s.batchEnds[0]!), epochs.slice(0, 1), h);
+  });
+
+  it('zero bytes (as /dev/zero gives) are not an Arrow trace', () => {
+    expectRejected(new Uint8Array(4096), 'not-arrow', 'not an Arrow IPC file or stream (no schema message)');
+  });
+});
+
+describe('the bad-trace corpus says everything in its own words', () => {
+  const corpus = JSON.parse(readFileSync(new URL('./fixtures/bad/expected.json', import.meta.url), 'utf8')).fixtures as Record<string, { message?: string }>;
+  // Text of JavaScript, V8 or apache-arrow exceptions: never part of a message for users.
+  const JS_TEXT = [/Cannot read propert/i, /is not a function/, /undefined/, /\bof null\b/, /Invalid typed array/i, /out of range/i,
+    /RangeError/, /TypeError/, /SyntaxError/, /Expected to read/, /is not iterable/, /Unrecognized/, /NaN/, /\[object /, /Maximum call stack/];
+
+  it('has messages (precondition)', () => expect(Object.values(corpus).filter((c) => c.message).length).toBeGreaterThan(60));
+
+  for (const [name, c] of Object.entries(corpus)) {
+    if (!c.message) continue;
+    it(`${name}: no exception text in '${c.message.slice(c.message.indexOf(': ') + 2, 80)}…'`, () => {
+      const said = c.message!.slice(`test/fixtures/bad/${name}: `.length); // the file's own name may say anything
+      expect(c.message!.startsWith(`test/fixtures/bad/${name}: `)).toBe(true);
+      for (const re of JS_TEXT) expect(said, String(re)).not.toMatch(re);
+    });
+  }
 });

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { findAlgorithm } from '../src/algorithms/index.js';
 import { precopy } from '../src/algorithms/precopy.js';
-import { addWithinEpochRange, isCoarse, replay } from '../src/engine/replay.js';
+import { addWithinEpochRange, isCoarse, replay } from '../src/run/replay.js';
 import { epochSeed, spreadHash } from '../src/kernel/types.js';
 import { bytesSource, openTrace } from '../src/trace/read.js';
 import { downsampleEpochs } from '../src/trace/downsample.js';

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { xen } from '../src/algorithms/xen.js';
 import { xenV2 } from '../src/algorithms/xen-v2.js';
-import { replay } from '../src/engine/replay.js';
+import { replay } from '../src/run/replay.js';
 import { KERNELS, MS_PER_PAGE_LINK, makeTrace } from './helpers.js';
 
 const table = (r: ReturnType<typeof replay>) =>

@@ -107,8 +107,8 @@ export function defaultStop(spec: ParamSpec, stops: Stop[]): number {
 export function valueOf(spec: ParamSpec, text: string): number | string {
   switch (spec.kind) {
     case 'choice': return text;
-    case 'size': return parseSize('', text);
-    case 'duration': return parseDuration('', text);
+    case 'size': return parseSize(`--${spec.name}`, text);
+    case 'duration': return parseDuration(`--${spec.name}`, text);
     default: return Number(text.replace(/%$/, ''));
   }
 }
@@ -117,7 +117,7 @@ export function valueOf(spec: ParamSpec, text: string): number | string {
 export function nearestRate(stops: Stop[], bytesPerS: number): number {
   let best = 0;
   stops.forEach((s, i) => {
-    if (Math.abs(Math.log(parseRate('', s.text) / bytesPerS)) < Math.abs(Math.log(parseRate('', stops[best]!.text) / bytesPerS))) best = i;
+    if (Math.abs(Math.log(parseRate('--bandwidth', s.text) / bytesPerS)) < Math.abs(Math.log(parseRate('--bandwidth', stops[best]!.text) / bytesPerS))) best = i;
   });
   return best;
 }

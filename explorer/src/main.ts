@@ -2,6 +2,7 @@
 // the table, the per-round charts and the heat map follow every slider move.
 import { algorithms, findAlgorithm, formatDefault, parseDuration, type Algorithm, type ParamSpec, type ReplayResult } from 'migreplay';
 import { roundChart } from './charts';
+import { commandPath, shellWord } from './command';
 import {
   BANDWIDTH_STOPS, DOWNTIME_STOPS, RESUME_STOPS, defaultStop, paramStops, startStops, type Stop,
 } from './controls';
@@ -16,11 +17,18 @@ const SHARED_DOWNTIME = 'downtime-limit';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
-interface TraceEntry { name: string; url?: string; bytes: number; dropped?: ArrayBuffer }
+/**
+ * A trace the page can open. `path`: the trace as the user named it (the path given to
+ * `migreplay explore`, a dropped file's name), for the equivalent command line; `url`:
+ * where this page fetches it from, which is not a path the user has.
+ */
+interface TraceEntry { name: string; url?: string; path?: string; bytes: number; dropped?: ArrayBuffer }
 
 const state = {
   traces: [] as TraceEntry[],
   trace: undefined as TraceEntry | undefined,
+  /** The trace `migreplay explore` was given, by name (traces/index.json's initial). */
+  initial: null as string | null,
   info: undefined as TraceInfo | undefined,
   selected: new Set<string>(DEFAULT_ALGOS),
   bandwidth: BANDWIDTH_STOPS.findIndex((s) => s.text === '1Gbit'),
@@ -94,7 +102,7 @@ const orderedSelection = (): string[] => algorithms.map((a) => a.id).filter((id)
 
 /** The same replay as command lines (one per distinct set of parameter values). */
 function cliText(req: ReplayRequest): string {
-  const path = state.trace?.url ?? state.trace?.name ?? 'TRACE';
+  const path = shellWord(commandPath(state.trace, state.initial));
   const link = [`--bandwidth ${req.link.bandwidth}`];
   if (req.link.start !== '0s') link.push(`--start ${req.link.start}`);
   if (req.link.resumeMs !== '0') link.push(`--resume-ms ${req.link.resumeMs}`);
@@ -341,7 +349,8 @@ async function openTraceEntry(t: TraceEntry): Promise<void> {
     }
     bytes = await res.arrayBuffer();
   }
-  send({ type: 'load', name: t.url ?? t.name, bytes }, [bytes]);
+  // Named as the user knows it: in the trace summary and as trace.path of the JSON export.
+  send({ type: 'load', name: commandPath(t, state.initial), bytes }, [bytes]);
 }
 
 function onLoaded(info: TraceInfo): void {
@@ -374,7 +383,7 @@ async function openFile(file: File): Promise<void> {
   let name = file.name;
   while (state.traces.some((t) => t.name === name && !t.dropped)) name = `dropped-${name}`;
   state.traces = state.traces.filter((t) => t.name !== name);
-  const entry: TraceEntry = { name, bytes: bytes.byteLength, dropped: bytes };
+  const entry: TraceEntry = { name, path: file.name, bytes: bytes.byteLength, dropped: bytes };
   state.traces.unshift(entry);
   state.trace = entry;
   fillTraceSelect();
@@ -466,8 +475,9 @@ async function start(): Promise<void> {
   try {
     const res = await fetch('traces/index.json');
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    const index = (await res.json()) as { initial: string | null; traces: { name: string; url: string; bytes: number }[] };
+    const index = (await res.json()) as { initial: string | null; traces: { name: string; url: string; path?: string; bytes: number }[] };
     state.traces = index.traces;
+    state.initial = index.initial;
     const wanted = new URLSearchParams(location.search).get('trace') ?? index.initial ?? (index.traces.find((t) => t.name === 'xz6.arrow') ? 'xz6.arrow' : index.traces[0]?.name);
     state.trace = state.traces.find((t) => t.name === wanted) ?? state.traces[0];
   } catch (e) {

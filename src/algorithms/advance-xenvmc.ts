@@ -1,11 +1,11 @@
-// advance-xenvmc — seeds 001_034f8958045d5007.txt ("Advance-XENVMC", §10) and
-// 002_a9454a348475acba.txt: co-resident VMs talk through XENVMC shared memory, and the
+// advance-xenvmc — Charchekhandra, PMTCS 2023 ("Advance-XENVMC", §10; cited in full in
+// `source`): co-resident VMs talk through XENVMC shared memory, and the
 // "keep-con-with-migration" extension keeps that channel during the migration, so
 // pages written by inter-VM communication live in shared memory that is not migrated:
-// writes listed in comm_pages do not dirty the guest. Everything else is seed 001's
+// writes listed in comm_pages do not dirty the guest. Everything else is the paper's §6
 // pre-copy (its baseline: `precopy` on the same trace, where those writes do dirty).
 // --comm-speedup s models XENVMC's faster exchange (up to ~8× netfront's throughput,
-// seed 001 §9): trace time runs s× faster through epochs with communication, so the
+// §9): trace time runs s× faster through epochs with communication, so the
 // communicating workload gets through its exchange sooner.
 import { DIRTY } from '../engine/engine.js';
 import { runPrecopy, sendDirtied, stopRule } from '../engine/precopy.js';
@@ -15,7 +15,7 @@ export const advanceXenvmc: Algorithm = {
   id: 'advance-xenvmc',
   family: 'precopy',
   altersWorkload: true,
-  source: 'seeds 001_034f8958045d5007.txt and 002_a9454a348475acba.txt (Advance-XENVMC)',
+  source: 'Barbara Charchekhandra, "The XENVMC communication protocol to improve the efficiency of live migration for co-resident virtual machines", Pure Mathematics for Theoretical Computer Science (PMTCS), 2023, pp. 32–46, doi:10.54216/PMTCS.010103, §9–§10 (Advance-XENVMC)',
   summary: 'pre-copy where inter-VM communication writes (comm_pages) stay in unmigrated shared memory',
   params: [
     { name: 'max-iters', kind: 'int', default: 29, min: 1, doc: 'live rounds at most, the full copy included' },

@@ -3,11 +3,13 @@
 //   if ((bytes_dirty_period > bytes_xfer_period * threshold / 100) &&
 //       (++rs->dirty_rate_high_cnt >= 2)) { rs->dirty_rate_high_cnt = 0; throttle down }
 //   first step cpu-throttle-initial (20 %), then + cpu-throttle-increment (10 %), ≤ max-cpu-throttle (99 %)
-// evaluated at a bitmap sync at least 1 s after the last evaluation (the period).
+// evaluated at a bitmap sync at least 1 s after the last evaluation (the period), and
+// QEMU 10's periodic sync (migration/cpu-throttle.c cpu_throttle_dirty_sync_timer_tick:
+// every 5 s, a sync if none came since the last tick and the first pass is done).
 // A guest throttled to p % runs (1 − p/100) as fast: its trace time slows, and the
 // workload slowdown is reported (x-cpu-throttle-tailslow, off by default, is not modelled).
 import type { Algorithm } from './types.js';
-import { QEMU_PARAMS, runQemu } from './qemu.js';
+import { QEMU_BITMAPS, QEMU_PARAMS, runQemu } from './qemu.js';
 
 export const autoConverge: Algorithm = {
   id: 'auto-converge',
@@ -21,8 +23,9 @@ export const autoConverge: Algorithm = {
     { name: 'throttle-initial', kind: 'percent', default: 20, min: 1, max: 99, doc: 'first throttle step, % (cpu-throttle-initial)' },
     { name: 'throttle-increment', kind: 'percent', default: 10, min: 1, max: 99, doc: 'each later step adds this, % (cpu-throttle-increment)' },
     { name: 'throttle-max', kind: 'percent', default: 99, min: 1, max: 99, doc: 'throttle at most this much, % (max-cpu-throttle)' },
+    { name: 'dirty-sync-period', kind: 'duration', default: 5, doc: 'sync the dirty log when no sync came for this long (QEMU 9.2+ cpu_throttle_dirty_sync_timer, 5 s; 0: off, as before 9.2)' },
   ],
-  needs: { extraBitmaps: 3 },
+  needs: { extraBitmaps: QEMU_BITMAPS },
   run(e, p) {
     const trigger = p.throttleTrigger as number;
     let throttle = 0;
@@ -33,11 +36,13 @@ export const autoConverge: Algorithm = {
     let dirtyInPeriod = 0;
     const throttleHistory: { timeS: number; percent: number }[] = [];
     const startTrace = e.clock.traceUs;
-    const result = runQemu(e, 'auto-converge', p, (eng, newlyDirty) => {
+    const [nodata, scratch] = e.bitmaps(QEMU_BITMAPS);
+    const period = p.dirtySyncPeriod as number;
+    const result = runQemu(e, 'auto-converge', p, { nodata: nodata!, scratch: scratch! }, { syncPeriodS: period > 0 ? period : undefined, onSync: (eng, newlyDirty, bytesSent) => {
       dirtyInPeriod += newlyDirty;
       if (eng.now - periodStart <= 1e6) return; // QEMU: end_time > time_last_bitmap_sync + 1000 ms
       const dirtyBytes = dirtyInPeriod * eng.pageSize;
-      const sentBytes = (eng.pagesSent - sentAtPeriodStart) * eng.pageSize;
+      const sentBytes = bytesSent - sentAtPeriodStart;
       if (dirtyBytes > (sentBytes * trigger) / 100 && ++highCount >= 2) {
         highCount = 0;
         throttle = throttle === 0 ? (p.throttleInitial as number) : Math.min(throttle + (p.throttleIncrement as number), p.throttleMax as number);
@@ -46,9 +51,9 @@ export const autoConverge: Algorithm = {
         eng.clock.rate = 1 - throttle / 100;
       }
       periodStart = eng.now;
-      sentAtPeriodStart = eng.pagesSent;
+      sentAtPeriodStart = bytesSent;
       dirtyInPeriod = 0;
-    });
+    } });
     const liveS = result.totalTimeS - (result.downtimeMs ?? 0) / 1e3;
     const traceS = (e.clock.traceUs - startTrace) / 1e6;
     return {

@@ -1,37 +1,28 @@
-// hybrid — pre-copy then post-copy (QEMU's "postcopy after precopy": migrate-start-postcopy
-// issued after some pre-copy passes): --precopy-rounds k pre-copy rounds (round 0
-// the full copy, then each round sends what the previous one dirtied), then the guest
-// pauses, its state moves, and the pages dirtied in the last pre-copy round — stale at
-// the destination — are pushed or fetched on demand as in postcopy.
-import { DIRTY } from '../engine/engine.js';
-import { postcopyPhase } from '../engine/postcopy.js';
-import { runPrecopy, sendDirtied } from '../engine/precopy.js';
-import { ARRIVED, POSTCOPY_PARAMS } from './postcopy.js';
+// hybrid — QEMU 10.0's pre-copy then post-copy: the `qemu` loop (src/algorithms/qemu.ts)
+// until --precopy-rounds dirty syncs after the setup one have passed (libvirt's
+// --postcopy-after-precopy issues migrate-start-postcopy after the first pass: 1), then
+// postcopy_start as in src/algorithms/postcopy.ts: the pages dirty at that sync are
+// stale at the destination and are pushed or requested on demand. A migration that
+// converges first completes as pre-copy (stopReason converged), as QEMU's does.
+import { QEMU_BITMAPS, QEMU_PARAMS, runQemu } from './qemu.js';
+import { POSTCOPY_PARAMS, startPostcopy } from './postcopy.js';
 import type { Algorithm } from './types.js';
 
 export const hybrid: Algorithm = {
   id: 'hybrid',
   family: 'postcopy',
-  source: 'pre-copy + post-copy (QEMU migrate-start-postcopy after pre-copy passes)',
-  summary: 'precopy-rounds pre-copy rounds, then post-copy for the pages still dirty',
+  source: 'QEMU 10.0 migration/migration.c (migration_iteration_run, postcopy_start): pre-copy, then migrate-start-postcopy',
+  summary: 'QEMU pre-copy for precopy-rounds passes, then post-copy for the pages still dirty',
   params: [
-    { name: 'precopy-rounds', kind: 'int', default: 2, min: 1, doc: 'pre-copy rounds before switching to post-copy, the full copy included' },
+    { name: 'precopy-rounds', kind: 'int', default: 1, min: 1, doc: 'dirty syncs after the setup one before migrate-start-postcopy (1: after the first pass, libvirt\'s --postcopy-after-precopy)' },
+    ...QEMU_PARAMS,
     ...POSTCOPY_PARAMS,
   ],
-  needs: { extraBitmaps: 1 },
+  needs: { extraBitmaps: QEMU_BITMAPS + 1 },
   run(e, p) {
-    const k = e.kernel;
-    return runPrecopy(e, 'hybrid', p, {
-      afterRound(_, round) {
-        if (round.index + 1 >= (p.precopyRounds as number)) return { stop: 'precopy-rounds-done' };
-        sendDirtied(e);
-        return {};
-      },
-      switchover(eng, reason) {
-        k.fill(ARRIVED);
-        k.andNot(ARRIVED, ARRIVED, DIRTY); // what the last round dirtied is stale at the destination
-        return postcopyPhase(eng, 'hybrid', p, ARRIVED, p.stateSize as number, (p.rtt as number) * 1e6, reason);
-      },
-    });
+    const [nodata, scratch, arrived] = e.bitmaps(QEMU_BITMAPS + 1);
+    const rounds = p.precopyRounds as number;
+    return runQemu(e, 'hybrid', p, { nodata: nodata!, scratch: scratch! }, { startPostcopy: (_, syncs) => syncs - 1 >= rounds },
+      (s) => startPostcopy(e, 'hybrid', p, arrived!, s, 'precopy-rounds-done'));
   },
 };

@@ -10,10 +10,28 @@
 // For a downtime budget of K pages the oracle finds the least such time over all τ
 // (scanning the trace's epochs, with the same wrap-around and start as every replay);
 // the pages it sends are exactly the memory's pages, each once.
+// Page costs: with `data_pages` a page still all zeros (never held data, not written
+// yet) costs ZERO_PAGE_BYTES, as QEMU's zero pages do, so N counts pages weighted by
+// cost; and a budget whose stop-and-copy ran faster than the link (qemu's
+// stop-copy-bandwidth) is charged at that rate. Both keep the bound below every
+// schedule that pays at least these costs.
 import { fail } from '../errors.js';
-import type { Engine } from '../engine/engine.js';
+import { MAX_WRAPS, type Engine } from '../engine/engine.js';
 import type { ReplayResult } from '../engine/types.js';
 import type { Algorithm } from './types.js';
+
+/** Bytes of a page sent while it is still all zeros (QEMU 10's zero-page header + 1 byte, save_zero_page). */
+export const ZERO_PAGE_BYTES = 9;
+
+/** A downtime budget to bound: what the pause may send, the rate it is sent at, how far to look. */
+export interface OracleBudget {
+  /** Bytes the stop-and-copy round may send, in pages of page_size (fractional with zero pages). */
+  pages: number;
+  /** Seconds of the pause per second of link time for those bytes (B / the stop-copy rate; 1: the link's rate). */
+  rate?: number;
+  /** Look no further than this, µs of migration time. */
+  horizonUs: number;
+}
 
 /** The oracle's answer for one downtime budget. */
 export interface OracleBound {
@@ -77,10 +95,14 @@ class MaxTree {
 }
 
 /**
- * The oracle's bound for each budget (pages the pause may send), scanning epochs until
- * every budget is settled or migration time passes horizonUs.
+ * The oracle's bound for each budget, scanning epochs until every budget is settled or
+ * migration time passes its own horizon: a budget's answer never depends on the others.
  */
-export function oracleBounds(e: Engine, budgets: readonly number[], horizonUs: number): OracleBound[] {
+export function oracleBounds(e: Engine, given: readonly OracleBudget[]): OracleBound[] {
+  // No further than a replay may wrap the trace (the engine refuses more).
+  const wrapLimitUs = MAX_WRAPS * e.trace.summary.durationUs;
+  const budgets = given.map((b) => (b.horizonUs > wrapLimitUs ? { ...b, horizonUs: wrapLimitUs } : b));
+  const horizonUs = Math.max(0, ...budgets.map((b) => b.horizonUs));
   const memPages = e.memPages;
   if (memPages > MAX_ORACLE_PAGES) fail('too-large', `oracle: ${memPages} pages is beyond what the oracle can track (at most ${MAX_ORACLE_PAGES})`);
   const u = e.transferUs(1);
@@ -91,9 +113,23 @@ export function oracleBounds(e: Engine, budgets: readonly number[], horizonUs: n
   const s = e.trace.summary;
   const leaves = 2 + Math.ceil((horizonUs / s.durationUs + 2) * s.epochs);
   const tree = new MaxTree(leaves);
-  tree.setLeaf(0, memPages); // t = 0: every page's last write is at or after 0
+  // Zero pages (data_pages given): cost z of a page until its first write.
+  const dataPages = e.trace.meta.dataPages;
+  const z = ZERO_PAGE_BYTES / e.pageSize;
+  let zero: Uint8Array | undefined;
+  let startCost = memPages;
+  if (dataPages) {
+    zero = new Uint8Array(memPages).fill(1);
+    let data = 0;
+    for (const [a, b] of dataPages) {
+      zero.fill(0, a, b + 1);
+      data += b - a + 1;
+    }
+    startCost = data + (memPages - data) * z;
+  }
+  tree.setLeaf(0, startCost); // t = 0: every page's last write is at or after 0
   const last = new Int32Array(memPages); // leaf of each page's last write (0: none yet)
-  const out: OracleBound[] = budgets.map((b) => ({ budgetPages: b, feasible: false, tauUs: NaN, finalPages: NaN, totalUs: Infinity }));
+  const out: OracleBound[] = budgets.map((b) => ({ budgetPages: b.pages, feasible: false, tauUs: NaN, finalPages: NaN, totalUs: Infinity }));
   const lists = () => e.kernel.lists(0);
   const count = new Int32Array(leaves); // pages moving from each leaf, per epoch
   const moved: number[] = [];
@@ -109,39 +145,49 @@ export function oracleBounds(e: Engine, budgets: readonly number[], horizonUs: n
   const applyCurrent = (): void => {
     const view = lists();
     moved.length = 0;
+    let firstWrites = 0; // zero pages written for the first time: they now cost a whole page
     for (let i = cursor.pagesOff; i < cursor.pagesOff + cursor.pagesLen; i++) {
       const p = view[i]!;
       const from = last[p]!;
       if (count[from] === 0) moved.push(from);
       count[from]!++;
       last[p] = leaf;
+      if (zero !== undefined && zero[p] === 1) {
+        zero[p] = 0;
+        firstWrites++;
+      }
     }
     for (const from of moved) {
       tree.rangeAdd(from + 1, leaf, count[from]!);
       count[from] = 0;
     }
+    if (firstWrites > 0) tree.rangeAdd(0, 0, firstWrites * (1 - z));
     pending = false;
   };
   for (;;) {
     const next = cursor.nextUs - startUs;
     const C = tree.max;
     const x0 = C - tk / u;
-    for (const b of out) {
-      if (b.totalUs <= tk) continue; // settled: no later τ can do better
+    for (let i = 0; i < out.length; i++) {
+      const b = out[i]!;
+      if (b.totalUs <= tk || tk > budgets[i]!.horizonUs) continue; // settled, or beyond its horizon
+      const rate = budgets[i]!.rate ?? 1;
       let tau: number;
       let final: number;
       if (x0 <= 0) {
         tau = tk;
         final = 0;
       } else {
-        final = Math.min(b.budgetPages, Math.floor(x0));
+        // At the link's rate every τ of the interval costs C·u: keep whole pages. A faster
+        // pause makes the earliest τ the best: the pause takes all the budget allows.
+        final = Math.min(b.budgetPages, rate === 1 ? Math.floor(x0) : x0);
         tau = (C - final) * u;
         if (tau > next) continue; // the pause cannot come before the next epoch's writes
       }
-      const total = tau + final * u + resumeUs;
+      const total = tau + final * u * rate + resumeUs;
       if (total < b.totalUs) Object.assign(b, { feasible: true, tauUs: tau, finalPages: final, totalUs: total });
     }
-    if (out.every((b) => b.totalUs <= next) || next > horizonUs) break;
+    if (out.every((b, i) => b.totalUs <= next || next > budgets[i]!.horizonUs)) break;
     if (lag && pending) applyCurrent();
     cursor.step();
     tk = next;
@@ -166,7 +212,7 @@ export const oracle: Algorithm = {
   run(e, p): ReplayResult {
     // As QEMU's downtime-limit: the time to send what is left, the resume time not included.
     const budget = Math.floor(((p.downtimeLimit as number) * 1e6) / e.transferUs(1) + 1e-9);
-    const [b] = oracleBounds(e, [budget], (p.maxTime as number) * 1e6);
+    const [b] = oracleBounds(e, [{ pages: budget, horizonUs: (p.maxTime as number) * 1e6 }]);
     if (!b!.feasible) {
       e.pause((p.maxTime as number) * 1e6);
       return e.result('oracle', p, 'infeasible', null);

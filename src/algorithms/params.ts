@@ -1,6 +1,6 @@
 // Reads algorithm parameters from command-line values (units allowed) and checks them.
 import { fail } from '../errors.js';
-import { parseDuration, parseSize } from '../units.js';
+import { parseDecimal, parseDuration, parseRate, parseSize } from '../units.js';
 import { paramKey, type Algorithm, type ParamSpec, type ParamValues } from './types.js';
 
 /** The value of one parameter from text or a number, checked against its spec. */
@@ -14,6 +14,8 @@ export function parseParam(spec: ParamSpec, raw: string | number): number | stri
       return text;
     }
     case 'size': value = parseSize(what, raw); break;
+    // A number (from code) is bytes/s; text takes the units of --bandwidth.
+    case 'rate': value = typeof raw === 'number' ? raw : parseRate(what, raw); break;
     case 'duration': {
       // A number (from code) is in seconds; only bare text from a command line needs a unit.
       const bare = typeof raw === 'string' && /^\s*[0-9.eE+-]+\s*$/.test(raw);
@@ -24,9 +26,9 @@ export function parseParam(spec: ParamSpec, raw: string | number): number | stri
       break;
     }
     default: {
-      const text = String(raw).trim().replace(/%$/, '');
-      value = Number(text);
-      if (text === '' || !Number.isFinite(value)) fail('usage', `${what}: '${raw}' is not a number`);
+      // Plain decimal digits only (no hex, no Infinity, no empty text); a percentage may end in %.
+      const text = typeof raw === 'number' ? raw : spec.kind === 'percent' ? String(raw).replace(/%$/, '') : String(raw);
+      value = parseDecimal(what, text, spec.kind === 'int' ? 'a whole number' : 'a number');
     }
   }
   if (spec.kind === 'int' && !Number.isInteger(value)) fail('usage', `${what}: '${raw}' is not a whole number`);
@@ -56,5 +58,6 @@ export function formatDefault(spec: ParamSpec): string {
     return `${v}B`;
   }
   if (spec.kind === 'percent') return `${v}%`;
+  if (spec.kind === 'rate') return v === 0 ? '0' : `${v}B/s`;
   return String(v);
 }

@@ -1,13 +1,14 @@
-// precopy — textbook pre-copy, as seed 001 (§6, "Repeated copy stage") states Xen's
-// defaults: stop after 29 iterations or when the pages changed in the previous
-// round come to less than 256 KB; then stop-and-copy sends them.
+// precopy — textbook pre-copy, as Charchekhandra, PMTCS 2023 (§6, "Repeated copy
+// stage"; cited in full in `source`) states Xen's defaults: stop after 29 iterations
+// or when the pages changed in the previous round come to less than 256 KB; then
+// stop-and-copy sends them.
 import { runPrecopy, sendDirtied, stopRule } from '../engine/precopy.js';
 import type { Algorithm } from './types.js';
 
 export const precopy: Algorithm = {
   id: 'precopy',
   family: 'precopy',
-  source: 'seed 001_034f8958045d5007.txt §6 (pre-copy with Xen\'s default stop rule)',
+  source: 'Barbara Charchekhandra, "The XENVMC communication protocol to improve the efficiency of live migration for co-resident virtual machines", Pure Mathematics for Theoretical Computer Science (PMTCS), 2023, pp. 32–46, doi:10.54216/PMTCS.010103, §6 (pre-copy with Xen\'s default stop rule)',
   summary: 'textbook pre-copy: ≤ max-iters live rounds, stop once a round dirtied < stop-bytes',
   params: [
     { name: 'max-iters', kind: 'int', default: 29, min: 1, doc: 'live rounds at most, the full copy included' },

@@ -1,98 +1,159 @@
-// qemu — QEMU's pre-copy, migration/migration.c migration_iteration_run() and
-// migration/ram.c (QEMU 8–10):
-//   qemu_savevm_state_pending_estimate(&must_precopy, …);
-//   if (must_precopy <= s->threshold_size) { …pending_exact → migration_bitmap_sync… }
-//   if ((!pending_size || pending_size < s->threshold_size) && can_switchover) → complete
-//   s->threshold_size = bandwidth × migrate_downtime_limit()       (300 ms by default)
-// The dirty bitmap starts all ones; pages are sent in ascending order from where the
-// last send stopped (wrapping), in ram_save_iterate() calls of at most MAX_WAIT 50 ms (--iterate-time);
-// between calls the pending estimate (pages left in the bitmap) is checked, and only
-// when it is at or under the threshold is the dirty log synced into the bitmap
-// (unsent pages carry over). No iteration cap: --max-time ends a run that never
-// converges (stopReason max-time, converged false). The final copy sends what is left.
-// auto-converge (src/algorithms/auto-converge.ts) adds CPU throttling at syncs.
-// A trace with `data_pages` metadata (docs/trace-format.md) also gets QEMU's zero
-// pages: a page that held no data at the start and has not been written since is
-// sent as a 9-byte header (save_zero_page, counted in ram.duplicate), a data page as
-// an 8-byte header + the page (ram.normal); measured against QEMU 10 in
-// docs/validation.md. Without it every page costs page_size bytes, as before.
-import { DIRTY, FIRST_FREE_BITMAP, SEND, type Engine } from '../engine/engine.js';
+// qemu — QEMU 10.0's pre-copy (Debian 1:10.0.2, the version `validate qemu` runs), each
+// decision from its source (docs/algorithms.md#qemu has the lines):
+//   setup       migration/ram.c ram_save_setup → ram_init_bitmaps: the dirty bitmap
+//               starts all ones; the setup sync is dirty-sync-count 1; setup-time.
+//   threshold   migration/migration.c migration_update_counters: s->threshold_size is 0
+//               until the first BUFFER_DELAY (100 ms) window after setup has passed, then
+//               (avail-switchover-bandwidth, else the bandwidth measured over the last
+//               window) × downtime-limit, recomputed every window.
+//   iteration   migration_iteration_run: pending_estimate (the dirty bitmap's pages ×
+//               page size, zero pages included); if pending < threshold, pending_exact
+//               syncs the dirty log into the bitmap (unsent pages carry over); complete
+//               when pending ≤ threshold. ram_save_iterate sends in ascending page order
+//               from where it stopped, wrapping, at most MAX_WAIT (--iterate-time) between
+//               two checks. No iteration cap: --max-time ends a run that never converges.
+//   completion  migration_completion_precopy: the guest stops; ram_save_complete syncs
+//               once more and sends what is dirty with max-bandwidth lifted
+//               (--unthrottled-bandwidth), then the device state (--state-size), after
+//               the stop itself (--stop-time);
+//               downtime runs from the stop to the end of that (migration_downtime_end),
+//               total-time from `migrate`, setup included (migration_calculate_complete).
+//   zero pages  with `data_pages` metadata, a page still all zeros is sent as a 9-byte
+//               header (save_zero_page, ram.duplicate), a data page as an 8-byte header +
+//               the page (ram.normal); without it every page costs page_size.
+// auto-converge (src/algorithms/auto-converge.ts) adds CPU throttling at syncs; hybrid
+// and postcopy (src/algorithms/hybrid.ts, postcopy.ts) switch to post-copy from here.
+import type { Engine } from '../engine/engine.js';
+import { DIRTY, SEND } from '../engine/engine.js';
 import type { ReplayResult } from '../engine/types.js';
+import { ZERO_PAGE_BYTES } from './oracle.js';
 import type { Algorithm, ParamSpec, ParamValues } from './types.js';
 
-const ZERO = FIRST_FREE_BITMAP; // never set: advanceAndNot(SEND, ZERO, …) walks SEND
-const NODATA = FIRST_FREE_BITMAP + 1; // with data_pages: pages still all zeros (never held data, never written)
-const SCRATCH = FIRST_FREE_BITMAP + 2;
+export { ZERO_PAGE_BYTES };
 
-/** Bytes QEMU 10 puts on the wire per page: header (be64 offset|flags) for a normal page, header + one byte for a zero page. */
+/** Bytes of header QEMU 10 puts before a normal page (be64 offset | flags). */
 export const PAGE_HEADER_BYTES = 8;
-export const ZERO_PAGE_BYTES = 9;
 
-/** Parse the `data_pages` metadata ("a-b,c,…", inclusive) into bitmap bm (setting bits); false if absent. */
-export function loadDataPages(e: Engine, bm: number, clearInstead: boolean): boolean {
-  const text = e.trace.meta.raw['data_pages'];
-  if (text === undefined) return false;
-  if (text) {
-    for (const part of text.split(',')) {
-      const [a, b] = part.split('-');
-      const first = Number(a);
-      const last = Math.min(b === undefined ? first : Number(b), e.memPages - 1);
-      if (!Number.isSafeInteger(first) || !Number.isSafeInteger(last) || first < 0) throw new Error(`${e.trace.name}: data_pages: bad range '${part}'`);
-      if (last < first) continue;
-      if (clearInstead) e.kernel.clearRange(bm, first, last + 1);
-      else e.kernel.setRange(bm, first, last + 1);
-    }
-  }
-  return true;
-}
+/** migration/migration.h BUFFER_DELAY: the window over which QEMU measures bandwidth and rate-limits, µs. */
+export const BUFFER_DELAY_US = 100_000;
+
+/** Parameters every QEMU model shares (qemu, auto-converge, postcopy, hybrid). */
+export const QEMU_COMMON_PARAMS: readonly ParamSpec[] = [
+  { name: 'unthrottled-bandwidth', kind: 'rate', default: 0, min: 0, doc: 'the link\'s own speed, used where QEMU lifts max-bandwidth: the stop-and-copy, and post-copy (max-postcopy-bandwidth 0); 0: --bandwidth' },
+  { name: 'state-size', kind: 'size', default: 128 * 1024, doc: 'device and CPU state sent while the guest is paused (~110 kB for validate\'s 1-vCPU PC guest)' },
+  { name: 'setup-time', kind: 'duration', default: 0, doc: 'migration setup before the first pass (query-migrate setup-time, part of total-time; ~1 ms for a small guest)' },
+  { name: 'stop-time', kind: 'duration', default: 0, doc: 'stopping the guest at the switch (vm_stop_force_state: vCPUs paused, devices drained), part of the downtime; ~1 ms measured by validate qemu' },
+];
 
 /** Parameters qemu and auto-converge share. */
 export const QEMU_PARAMS: readonly ParamSpec[] = [
   { name: 'downtime-limit', kind: 'duration', default: 0.3, bareUnit: 'ms', doc: 'switch over once what is left takes less than this to send (QEMU downtime-limit; a bare number is ms, as in QEMU)' },
+  { name: 'avail-switchover-bandwidth', kind: 'rate', default: 0, min: 0, doc: 'QEMU avail-switchover-bandwidth: the bandwidth the switch-over threshold is computed from; 0: the bandwidth measured over the last 100 ms' },
   { name: 'max-time', kind: 'duration', default: 600, doc: 'give up (stopReason max-time) after this much migration time' },
   { name: 'iterate-time', kind: 'duration', default: 0.05, doc: 'the longest send between two pending checks (ram_save_iterate MAX_WAIT, 50 ms)' },
-  { name: 'switchover-bandwidth', kind: 'number', default: 0, min: 0, doc: 'bytes/s of the final copy with the guest paused (QEMU does not rate-limit it); 0: the link bandwidth' },
+  ...QEMU_COMMON_PARAMS,
 ];
 
-/** What happens at each dirty-bitmap sync (auto-converge throttles here). */
-export type SyncHook = (e: Engine, newlyDirty: number) => void;
+/** What happens at each dirty-bitmap sync of the live phase (auto-converge throttles here): pages it newly marked, bytes sent so far. */
+export type SyncHook = (e: Engine, newlyDirty: number, bytesSent: number) => void;
 
-/** Send n pages of SEND in ascending order from *pos, wrapping; returns the new position. */
-function sendFromPosition(e: Engine, pos: number, n: number): number {
-  const k = e.kernel;
-  let left = n;
-  while (left > 0) {
-    const end = k.advanceAndNot(SEND, ZERO, pos, left);
-    left -= k.popcountAndRange(SEND, SEND, pos, end);
-    k.clearRange(SEND, pos, end);
-    pos = end >= e.memPages ? 0 : end;
-  }
-  e.send(n);
-  return pos;
+/** Hooks of the QEMU loop. */
+export interface QemuHooks {
+  /** At every sync but the setup one and the final one. */
+  onSync?: SyncHook;
+  /** Whether migrate-start-postcopy has been issued, asked before each iteration with the syncs so far. */
+  startPostcopy?: (e: Engine, syncs: number) => boolean;
+  /** Period of the dirty-sync timer (auto-converge: CPU_THROTTLE_DIRTY_SYNC_TIMESLICE_MS), s; absent: none. */
+  syncPeriodS?: number;
 }
 
-/** Zero-page accounting (traces with data_pages). */
-interface ZeroPages {
-  zeroSent: number;
+/** The QEMU loop's state at a switch to post-copy. */
+export interface QemuPostcopyStart {
+  /** Where the pre-copy scan stood (postcopy_start resets it to 0: ram_postcopy_send_discard_bitmap). */
+  pos: number;
+  syncs: number;
+  /** Bytes sent so far beyond pages × page_size (headers, zero pages counted as headers). */
   extraBytes: number;
+  zeroPagesSent: number;
+}
+
+/** A QEMU model's result: the replay result and QEMU's own counters. */
+export type QemuResult = ReplayResult & { dirtySyncCount: number };
+
+/** Bitmaps the loop uses beyond the engine's: NODATA (pages still all zeros), SCRATCH. */
+export const QEMU_BITMAPS = 2;
+
+/**
+ * Zero-page bookkeeping: NODATA holds the pages that have held no data yet (absent
+ * `data_pages`: none are known, every page costs page_size and no header is counted).
+ */
+class PageCosts {
+  readonly on: boolean;
+  zeroSent = 0;
+  extraBytes = 0;
+
+  constructor(readonly e: Engine, readonly nodata: number, readonly scratch: number) {
+    const ranges = e.trace.meta.dataPages;
+    this.on = ranges !== undefined;
+    const k = e.kernel;
+    k.clear(nodata);
+    if (!ranges) return;
+    k.fill(nodata);
+    for (const [a, b] of ranges) k.clearRange(nodata, a, b + 1);
+  }
+
+  /** Pages written since the last look hold data now. */
+  written(): void {
+    if (this.on) this.e.kernel.andNot(this.nodata, this.nodata, DIRTY);
+  }
+
+  /** Bytes beyond pages × page_size for sending `normal` data pages and `zero` zero pages. */
+  charge(normal: number, zero: number): number {
+    const extra = normal * PAGE_HEADER_BYTES + zero * ZERO_PAGE_BYTES;
+    this.zeroSent += zero;
+    this.extraBytes += extra;
+    return extra;
+  }
+
+  /** Data pages among SEND (all of them without data_pages). */
+  dataPagesIn(bm: number): number {
+    const k = this.e.kernel;
+    if (!this.on) return k.popcount(bm);
+    k.andNot(this.scratch, bm, this.nodata);
+    return k.popcount(this.scratch);
+  }
 }
 
 /**
- * Send from *pos until `budget` bytes are used or nothing is pending: data pages cost
- * page + header, zero pages ZERO_PAGE_BYTES; wraps. Returns the new position and pages sent.
+ * Send from `pos` in ascending order, wrapping, until `budgetBytes` are used or nothing
+ * is pending; data pages cost page + header, zero pages ZERO_PAGE_BYTES (with data_pages).
+ * Returns the new position, pages sent and bytes used.
  */
-function sendWithZeroPages(e: Engine, z: ZeroPages, pos: number, budgetBytes: number): { pos: number; pages: number } {
+function sendFrom(e: Engine, c: PageCosts, pos: number, budgetBytes: number): { pos: number; pages: number; bytes: number } {
   const k = e.kernel;
-  k.andNot(NODATA, NODATA, DIRTY); // written since the start: holds data now
+  if (!c.on) {
+    // Every page costs page_size: exactly the pages the budget pays for.
+    const n = Math.min(Math.max(1, Math.floor(budgetBytes / e.pageSize)), k.popcount(SEND));
+    let left = n;
+    while (left > 0) {
+      const end = k.advanceAndNot(SEND, c.nodata, pos, left); // NODATA is empty: walks SEND
+      left -= k.popcountAndRange(SEND, SEND, pos, end);
+      k.clearRange(SEND, pos, end);
+      pos = end >= e.memPages ? 0 : end;
+    }
+    e.send(n);
+    return { pos, pages: n, bytes: n * e.pageSize };
+  }
+  c.written();
   const full = e.pageSize + PAGE_HEADER_BYTES;
   let budget = budgetBytes;
   let normal = 0, zero = 0;
   let wrapped = false;
   while (budget > 0 && k.popcount(SEND) > 0) {
     const want = Math.max(1, Math.floor(budget / full));
-    let end = k.advanceAndNot(SEND, NODATA, pos, want);
+    let end = k.advanceAndNot(SEND, c.nodata, pos, want);
     const all = k.popcountAndRange(SEND, SEND, pos, end);
-    const zeros = k.popcountAndRange(SEND, NODATA, pos, end);
+    const zeros = k.popcountAndRange(SEND, c.nodata, pos, end);
     k.clearRange(SEND, pos, end);
     normal += all - zeros;
     zero += zeros;
@@ -104,91 +165,154 @@ function sendWithZeroPages(e: Engine, z: ZeroPages, pos: number, budgetBytes: nu
     }
     pos = end;
   }
-  z.zeroSent += zero;
-  z.extraBytes += normal * PAGE_HEADER_BYTES + zero * ZERO_PAGE_BYTES;
+  const extra = c.charge(normal, zero);
   e.send(normal);
-  e.runTo(e.now + ((normal * PAGE_HEADER_BYTES + zero * ZERO_PAGE_BYTES) * 1e6) / e.bandwidth);
-  return { pos, pages: normal + zero };
+  e.runTo(e.now + (extra * 1e6) / e.bandwidth);
+  return { pos, pages: normal + zero, bytes: normal * full + zero * ZERO_PAGE_BYTES };
 }
 
-/** QEMU's migration loop; `onSync` runs at every bitmap sync but the setup one and the final one. */
-export function runQemu(e: Engine, algorithm: string, p: ParamValues, onSync?: SyncHook): ReplayResult & { dirtySyncCount: number } {
+/**
+ * QEMU's migration loop over bitmaps SEND (the migration bitmap) and DIRTY (the dirty
+ * log), with `nodata` and `scratch` its own. Ends in a stop-and-copy, at --max-time, or,
+ * when hooks.startPostcopy says so, hands over to `postcopy` at QEMU's postcopy_start.
+ */
+export function runQemu(
+  e: Engine, algorithm: string, p: ParamValues, bitmaps: { nodata: number; scratch: number }, hooks: QemuHooks = {},
+  postcopy?: (start: QemuPostcopyStart) => QemuResult,
+): QemuResult {
   const k = e.kernel;
-  const thresholdPages = ((p.downtimeLimit as number) * e.bandwidth) / e.pageSize;
-  const chunk = Math.max(1, Math.floor(((p.iterateTime as number) * e.bandwidth) / e.pageSize));
+  const downtimeLimitUs = (p.downtimeLimit as number) * 1e6;
+  const avail = (p.availSwitchoverBandwidth as number | undefined) ?? 0;
+  // Between two pending checks: at most MAX_WAIT of sending at the link's own speed, and
+  // under max-bandwidth at most one BUFFER_DELAY window's budget (migration_rate_exceeded).
+  const chunkBytes = Math.max(e.pageSize, Math.min((BUFFER_DELAY_US / 1e6) * e.bandwidth, (p.iterateTime as number) * unthrottled(e, p)));
+  const syncTickUs = hooks.syncPeriodS !== undefined ? hooks.syncPeriodS * 1e6 : 0;
   const maxTimeUs = (p.maxTime as number) * 1e6;
-  k.fill(NODATA);
-  const z: ZeroPages | undefined = loadDataPages(e, NODATA, true) ? { zeroSent: 0, extraBytes: 0 } : undefined;
-  k.fill(SEND); // ram_init_bitmaps: all ones, then the setup sync
+  const costs = new PageCosts(e, bitmaps.nodata, bitmaps.scratch);
+  const finish = (r: ReplayResult, syncs: number): QemuResult => {
+    const out: QemuResult = { ...r, dirtySyncCount: syncs };
+    if (!costs.on) return out;
+    out.bytesSent = r.bytesSent + costs.extraBytes;
+    out.zeroPagesSent = costs.zeroSent;
+    out.pagesSent = r.pagesSent + costs.zeroSent;
+    out.overheadRatio = out.pagesSent / e.memPages;
+    return out;
+  };
+
+  // ram_save_setup: every page is to be sent; the setup sync cleans the dirty log.
+  k.fill(SEND);
   let syncs = 1;
+  // The first window starts with the migration thread, before setup (migration_thread
+  // calls update_iteration_initial_status first, migration.c 3648).
+  let windowStart = e.now;
+  let windowBytes = 0;
+  let thresholdBytes = 0; // s->threshold_size: 0 until the first window has been measured
+  e.runTo(e.now + (p.setupTime as number) * 1e6);
+  e.beginRound();
   let pos = 0;
   let sentThisRound = 0;
-  const finish = (r: ReplayResult): ReplayResult => {
-    if (!z) return r;
-    return { ...r, bytesSent: r.bytesSent + z.extraBytes, zeroPagesSent: z.zeroSent, pagesSent: r.pagesSent + z.zeroSent };
+
+  const sync = (): number => {
+    // migration_bitmap_sync: the dirty log goes into the bitmap; a round ends here.
+    costs.written();
+    e.endRound(sentThisRound, 0, 0);
+    k.andNot(DIRTY, DIRTY, SEND); // the pages the sync newly marks
+    const newly = k.popcount(DIRTY);
+    k.or(SEND, SEND, DIRTY);
+    syncs++;
+    return newly;
   };
-  e.beginRound();
+
+  let tick = syncTickUs > 0 ? syncTickUs : Infinity; // cpu_throttle_dirty_sync_timer_tick
+  let syncsAtTick = 0;
+  const syncAt = (): boolean => {
+    // A live sync; true when the migration can complete right after it.
+    const newly = sync();
+    const pendingBytes = k.popcount(SEND) * e.pageSize;
+    const done = pendingBytes === 0 || pendingBytes < thresholdBytes;
+    if (!done) hooks.onSync?.(e, newly, e.pagesSent * e.pageSize + costs.extraBytes);
+    e.beginRound();
+    sentThisRound = 0;
+    return done;
+  };
+
   for (;;) {
-    let pending = k.popcount(SEND);
-    if (pending <= thresholdPages) {
-      // pending_exact: sync the dirty log into the bitmap; a round ends here (a
-      // migration small enough to switch over at once has no live round).
+    // migration_iteration_run. migrate-start-postcopy comes from outside (a management
+    // layer that saw the last sync's MIGRATION_PASS event): it counts from the next iteration.
+    const toPostcopy = postcopy !== undefined && hooks.startPostcopy !== undefined && hooks.startPostcopy(e, syncs);
+    let pendingBytes = k.popcount(SEND) * e.pageSize;
+    let done = pendingBytes === 0;
+    if (pendingBytes < thresholdBytes) done = syncAt(); // pending_exact
+    if (done) {
+      // (!pending_size || pending_size < s->threshold_size): migration_completion.
       if (sentThisRound > 0) e.endRound(sentThisRound, 0, 0);
-      if (z) k.andNot(NODATA, NODATA, DIRTY);
-      k.andNot(DIRTY, DIRTY, SEND); // the pages the sync newly marks
-      const newlyDirty = k.popcount(DIRTY);
-      k.or(SEND, SEND, DIRTY);
-      syncs++;
-      pending += newlyDirty;
-      if (pending === 0 || pending < thresholdPages) {
-        syncs++; // ram_save_complete syncs once more, with the guest stopped
-        let normal = pending;
-        if (z) {
-          k.andNot(SCRATCH, SEND, NODATA);
-          normal = k.popcount(SCRATCH);
-          z.zeroSent += pending - normal;
-          z.extraBytes += normal * PAGE_HEADER_BYTES + (pending - normal) * ZERO_PAGE_BYTES;
-        }
-        const sw = p.switchoverBandwidth as number;
-        const r = sw > 0 ? stopAndCopyAt(e, algorithm, p, normal, sw) : e.stopAndCopy(algorithm, p, normal, 'converged');
-        return { ...finish(r), dirtySyncCount: syncs };
-      }
-      onSync?.(e, newlyDirty);
-      e.beginRound();
-      sentThisRound = 0;
+      return finish(stopAndCopyQemu(e, algorithm, p, costs), syncs + 1);
     }
-    if (z) {
-      const r = sendWithZeroPages(e, z, pos, (p.iterateTime as number) * e.bandwidth);
-      pos = r.pos;
-      sentThisRound += r.pages;
-    } else {
-      const n = Math.min(chunk, pending);
-      pos = sendFromPosition(e, pos, n);
-      sentThisRound += n;
+    if (toPostcopy) {
+      // must_precopy (non-RAM state, none here) ≤ threshold_size: postcopy_start.
+      if (sentThisRound > 0) e.endRound(sentThisRound, 0, 0);
+      return postcopy!({ pos, syncs, extraBytes: costs.extraBytes, zeroPagesSent: costs.zeroSent });
     }
+    pendingBytes = k.popcount(SEND) * e.pageSize;
+    const sent = sendFrom(e, costs, pos, Math.min(chunkBytes, Math.max(pendingBytes, e.pageSize)));
+    pos = sent.pos;
+    sentThisRound += sent.pages;
+    windowBytes += sent.bytes;
     if (e.now >= maxTimeUs) {
       e.endRound(sentThisRound, 0, 0);
-      return { ...finish(e.result(algorithm, p, 'max-time', null)), dirtySyncCount: syncs };
+      return finish(e.result(algorithm, p, 'max-time', null), syncs);
+    }
+    // migration_update_counters, once a BUFFER_DELAY window has passed.
+    if (e.now - windowStart >= BUFFER_DELAY_US) {
+      const bytesPerUs = avail > 0 ? avail / 1e6 : windowBytes / (e.now - windowStart);
+      thresholdBytes = bytesPerUs * downtimeLimitUs;
+      windowStart = e.now;
+      windowBytes = 0;
+    }
+    // The periodic sync under auto-converge: at a tick that finds no sync since the last
+    // one (and past the first pass), sync now.
+    while (e.now >= tick) {
+      if (syncs > 1 && syncs === syncsAtTick) syncAt();
+      syncsAtTick = syncs;
+      tick += syncTickUs;
     }
   }
 }
 
-/** The stop-and-copy at another bandwidth than the link's (QEMU does not rate-limit the final copy). */
-function stopAndCopyAt(e: Engine, algorithm: string, p: ParamValues, pages: number, bytesPerS: number): ReplayResult {
-  const before = e.now;
-  const r = e.stopAndCopy(algorithm, p, pages, 'converged'); // charged at the link bandwidth: rescale
-  const us = (pages * e.pageSize * 1e6) / bytesPerS;
-  e.now = before + us + e.link.resumeMs * 1e3;
-  e.rounds[e.rounds.length - 1]!.durationS = us / 1e6;
-  return { ...r, totalTimeS: e.now / 1e6, downtimeMs: us / 1e3 + e.link.resumeMs };
+/** The link's own speed, where QEMU lifts max-bandwidth. */
+export function unthrottled(e: Engine, p: ParamValues): number {
+  const u = (p.unthrottledBandwidth as number | undefined) ?? 0;
+  return u > 0 ? u : e.bandwidth;
+}
+
+/**
+ * migration_completion_precopy: stop the guest, sync once more (ram_save_complete), send
+ * what is dirty and the device state at the unthrottled speed; downtime is all of it.
+ */
+function stopAndCopyQemu(e: Engine, algorithm: string, p: ParamValues, costs: PageCosts): ReplayResult {
+  const k = e.kernel;
+  costs.written();
+  k.or(SEND, SEND, DIRTY);
+  const pages = k.popcount(SEND);
+  const normal = costs.dataPagesIn(SEND);
+  const extra = costs.on ? costs.charge(normal, pages - normal) : 0;
+  const pageBytes = costs.on ? normal * e.pageSize + extra : pages * e.pageSize;
+  const stateBytes = p.stateSize as number;
+  const bytesPerS = unthrottled(e, p);
+  const r = e.stopAndCopy(algorithm, p, costs.on ? normal : pages, 'converged', { bytes: pageBytes + stateBytes, bytesPerS, extraUs: ((p.stopTime as number | undefined) ?? 0) * 1e6 });
+  // The oracle's budget is the pages' bytes at the rate they were sent (the state is not a page).
+  return { ...r, bytesSent: r.bytesSent + stateBytes, stateBytes, finalCopy: { bytes: pageBytes, bytesPerS } };
 }
 
 export const qemu: Algorithm = {
   id: 'qemu',
   family: 'precopy',
-  source: 'QEMU migration/ram.c and migration/migration.c (migration_iteration_run, QEMU 8–10)',
-  summary: 'QEMU pre-copy: sync the dirty bitmap when pending ≤ bandwidth × downtime-limit; switch over below it; no iteration cap',
+  source: 'QEMU 10.0 migration/migration.c (migration_iteration_run, migration_update_counters, migration_completion_precopy) and migration/ram.c (ram_save_setup, ram_save_iterate, ram_save_complete)',
+  summary: 'QEMU pre-copy: sync the dirty bitmap when pending < measured bandwidth × downtime-limit; switch over at or below it; no iteration cap',
   params: QEMU_PARAMS,
-  needs: { extraBitmaps: 3 },
-  run: (e, p) => runQemu(e, 'qemu', p),
+  needs: { extraBitmaps: QEMU_BITMAPS },
+  run: (e, p) => {
+    const [nodata, scratch] = e.bitmaps(QEMU_BITMAPS);
+    return runQemu(e, 'qemu', p, { nodata: nodata!, scratch: scratch! });
+  },
 };

@@ -3,7 +3,7 @@ import type { Engine, EngineNeeds } from '../engine/engine.js';
 import type { ReplayResult } from '../engine/types.js';
 
 /** How a parameter's value is read from the command line. */
-export type ParamKind = 'int' | 'size' | 'duration' | 'percent' | 'number' | 'choice';
+export type ParamKind = 'int' | 'size' | 'rate' | 'duration' | 'percent' | 'number' | 'choice';
 
 /** One named, defaulted, documented parameter. */
 export interface ParamSpec {
@@ -26,7 +26,7 @@ export type ParamValues = Record<string, number | string>;
 /** A migration algorithm: a small policy over the engine. */
 export interface Algorithm {
   id: string;
-  /** Paper (seed file) or source file it follows. */
+  /** Paper or source file it follows. */
   source: string;
   /** One line for --help. */
   summary: string;

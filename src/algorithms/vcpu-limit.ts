@@ -1,9 +1,10 @@
-// vcpu-limit — seed 004_12d502a248dd90fe.txt: during the migration the intensively
-// memory-modifying process (IMMP) is limited to L % of a vCPU, so it dirties memory
-// 100/L times more slowly; the rest of the guest runs as recorded. Its writes are the
-// trace's immp_pages (or, when the trace has none, every write). The IMMP falls behind
-// by (1 − L/100) of the live phase: reported as workloadSlowdown and workloadDelayS.
-// Pre-copy otherwise follows seed 001's rule.
+// vcpu-limit — the IMMP vCPU-limit paper (described in full in `source`): during the
+// migration the intensively memory-modifying process (IMMP) is limited to L % of a
+// vCPU, so it dirties memory 100/L times more slowly; the rest of the guest runs as
+// recorded. Its writes are the trace's immp_pages (or, when the trace has none, every
+// write). The IMMP falls behind by (1 − L/100) of the live phase: reported as
+// workloadSlowdown and workloadDelayS. Pre-copy otherwise follows precopy's rule
+// (Charchekhandra, PMTCS 2023, §6).
 import { DIRTY } from '../engine/engine.js';
 import { runPrecopy, sendDirtied, stopRule } from '../engine/precopy.js';
 import type { Algorithm } from './types.js';
@@ -12,7 +13,7 @@ export const vcpuLimit: Algorithm = {
   id: 'vcpu-limit',
   family: 'precopy',
   altersWorkload: true,
-  source: 'seed 004_12d502a248dd90fe.txt (limiting the IMMP\'s vCPU share during migration)',
+  source: 'the IMMP vCPU-limit paper — limits the vCPU share of the process that intensively modifies memory pages (IMMP) during pre-copy; XenServer 6.5, HD video streaming',
   summary: 'the memory-intensive process runs at vcpu-limit % during migration: its writes slow by 100/L',
   params: [
     { name: 'vcpu-limit', kind: 'percent', default: 20, min: 1, max: 100, doc: 'the IMMP\'s share of a vCPU during migration, %' },

@@ -38,6 +38,8 @@ export interface ListedTrace {
   url: string;
   bytes: number;
   file: string;
+  /** The path as the user gave it (the command's [trace] only): the page's command line shows it. */
+  path?: string;
 }
 
 /** What the page reads from traces/index.json. */
@@ -63,6 +65,7 @@ export function listTraces(given?: string): { initial: string | null; traces: Li
   if (given !== undefined) {
     loadTrace(given); // a bad trace is a one-line error now, not a broken page later
     initial = add(given);
+    traces.find((t) => t.name === initial)!.path = given;
   }
   if (existsSync(SHIPPED_TRACES)) {
     for (const f of readdirSync(SHIPPED_TRACES).filter((f) => f.endsWith('.arrow')).sort()) add(join(SHIPPED_TRACES, f));
@@ -71,7 +74,7 @@ export function listTraces(given?: string): { initial: string | null; traces: Li
 }
 
 function indexJson(list: { initial: string | null; traces: ListedTrace[] }): string {
-  const index: TraceIndex = { initial: list.initial, traces: list.traces.map(({ name, url, bytes }) => ({ name, url, bytes })) };
+  const index: TraceIndex = { initial: list.initial, traces: list.traces.map(({ name, url, bytes, path }) => ({ name, url, bytes, ...(path !== undefined ? { path } : {}) })) };
   return JSON.stringify(index, null, 2) + '\n';
 }
 

@@ -5,14 +5,14 @@ import { MAX_ORACLE_PAGES } from '../algorithms/oracle.js';
 import { formatDefault } from '../algorithms/params.js';
 import { paramKey, type Algorithm } from '../algorithms/types.js';
 import { fail } from '../errors.js';
-import { samplingIntervalUs } from '../engine/replay.js';
-import { replayAll } from '../index.js';
+import { samplingIntervalUs } from '../run/replay.js';
+import { replayAll } from '../run/replay.js';
 import type { WithinEpoch } from '../engine/clock.js';
 import type { LinkParams, ReplayResult } from '../engine/types.js';
 import { checkWritable, writeFileAtomic } from '../io/files.js';
 import { qmpDocument } from '../output/qmp.js';
 import { resultsArrow, resultsCsv, resultsDocument, type ResultsDocument } from '../output/results.js';
-import { formatRate, parseDuration, parseRate } from '../units.js';
+import { formatRate, parseDecimal, parseDuration, parseRate } from '../units.js';
 import { formatTable, loadTraceForReplays, pickKernel, sig } from './common.js';
 import { checkPlotFile, writeReplayPlot } from './report.js';
 
@@ -61,8 +61,7 @@ export function addLinkOptions<T>(y: Argv<T>) {
 
 /** The link from parsed options. */
 export function linkFrom(argv: { bandwidth: string; start: string; resumeMs?: string; 'resume-ms'?: string; 'within-epoch'?: WithinEpoch }): LinkParams {
-  const resume = Number(argv['resume-ms'] ?? argv.resumeMs ?? 0);
-  if (!Number.isFinite(resume) || resume < 0) fail('bad-unit', `--resume-ms: '${argv['resume-ms']}' is not a number of milliseconds ≥ 0`);
+  const resume = parseDecimal('--resume-ms', argv['resume-ms'] ?? argv.resumeMs ?? 0, 'a number of milliseconds ≥ 0');
   return {
     bandwidthBytesPerS: parseRate('--bandwidth', argv.bandwidth),
     startS: parseDuration('--start', argv.start),
@@ -161,7 +160,8 @@ export const replayCommand = {
     const params = givenParams(argv, picked);
     const kernel = pickKernel(argv.kernel);
     const trace = loadTraceForReplays(argv.trace);
-    const { results, coarse } = replayAll(trace, picked, kernel, { link, params });
+    // The oracle distance is shown in the table and --json, not in --format qmp.
+    const { results, coarse } = replayAll(trace, picked, kernel, { link, params, oracle: format !== 'qmp' });
     if (trace.meta.memPages > MAX_ORACLE_PAGES && picked.some((a) => a.family === 'precopy')) {
       process.stderr.write(`migreplay: warning: no oracle distances: ${trace.meta.memPages} pages is beyond what the oracle can track (at most ${MAX_ORACLE_PAGES})\n`);
     }

@@ -36,7 +36,7 @@ export const sweepCommand = {
       .option('trace', { type: 'string', array: true, demandOption: true, describe: 'trace files or globs (* ? [..]), any number' })
       .option('algo', { type: 'string', default: 'all', describe: `algorithm ids, comma-separated, or all (${algorithms.map((a) => a.id).join(', ')})` })
       .option('set', {
-        type: 'string', array: true, default: [] as string[],
+        type: 'string', array: true,
         describe: `vary a parameter: name=v1,v2,… with units, or ranges a..b*factor (geometric), a..b+step (arithmetic); repeat for more. Names: any algorithm parameter, or ${LINK_PARAMS.map((p) => p.name).join(', ')}`,
       })
       .option('out', { type: 'string', demandOption: true, describe: 'results, one row per run: .arrow (Arrow IPC stream), .parquet, .csv, .jsonl' })
@@ -58,7 +58,7 @@ export const sweepCommand = {
     const stats = await runSweep({
       traces: argv.trace as string[],
       algorithms: pickAlgorithms(String(argv.algo)),
-      sets: (argv.set as string[]).map(String),
+      sets: ((argv.set as string[] | undefined) ?? []).map(String),
       out: String(argv.out),
       roundsOut: argv['rounds-out'] === undefined ? undefined : String(argv['rounds-out']),
       jobs: wholeNumber('--jobs', argv.jobs),

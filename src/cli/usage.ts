@@ -37,12 +37,47 @@ export function negativeValue(args: readonly string[]): MigreplayError | undefin
   return undefined;
 }
 
-/** The MigreplayError for a yargs failure message, given the arguments it was about. */
-export function usageError(msg: string, args: readonly string[], commands: readonly string[]): MigreplayError {
+/** The declared option closest to an unknown one, if it is close enough to be what was meant. */
+export function closestOption(name: string, options: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const o of options) {
+    const d = distance(name, o);
+    if (d < bestDistance || (d === bestDistance && best !== undefined && o < best)) [best, bestDistance] = [o, d];
+  }
+  // A slip of a few letters, or a prefix of the option (--max-iter for --max-iters).
+  const near = bestDistance <= Math.min(3, Math.max(1, Math.floor(name.length / 3)));
+  const prefix = name.length >= 3 && options.filter((o) => o.startsWith(name)).length === 1;
+  if (near) return best;
+  return prefix ? options.find((o) => o.startsWith(name)) : undefined;
+}
+
+/**
+ * "Unknown arguments: max-iter, maxIter": yargs names each unknown option twice (as
+ * given and in camelCase) and suggests nothing. Each once, as given, with the closest
+ * declared option for a misspelt one.
+ */
+function unknownArguments(list: string, args: readonly string[], options: readonly string[]): string {
+  const given = list.split(', ').map((w) => w.trim()).filter(Boolean);
+  const kebab = (w: string) => w.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  const names = given.filter((w, i) => !(/[A-Z]/.test(w) && given.some((v, j) => j !== i && v === kebab(w))) && given.indexOf(w) === i);
+  const end = args.indexOf('--') < 0 ? args.length : args.indexOf('--');
+  const asOption = (w: string) => args.slice(0, end).some((a) => a === `--${w}` || a.startsWith(`--${w}=`) || a === `--no-${w}` || a === `-${w}`);
+  const suggestions = names.map((w) => (asOption(w) && w.length > 1 ? closestOption(kebab(w), options) : undefined));
+  if (names.length === 1) {
+    return `Unknown argument: ${names[0]}${suggestions[0] ? `; did you mean --${suggestions[0]}?` : ''}`;
+  }
+  return `Unknown arguments: ${names.map((w, i) => (suggestions[i] ? `${w} (did you mean --${suggestions[i]}?)` : w)).join(', ')}`;
+}
+
+/** The MigreplayError for a yargs failure message, given the arguments it was about (and the options of the command). */
+export function usageError(msg: string, args: readonly string[], commands: readonly string[], options: readonly string[] = []): MigreplayError {
   const text = msg.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
-  if (/^Unknown arguments?:/.test(text)) {
+  const unknown = /^Unknown arguments?: (.*)$/.exec(text);
+  if (unknown) {
     const negative = negativeValue(args);
     if (negative) return negative;
+    return new MigreplayError('usage', `${unknownArguments(unknown[1]!, args, options)} (see migreplay --help)`);
   }
   // "Invalid values: Argument: kernel, Given: "foo", Choices: "wasm", "js"" (one per bad option).
   if (/^Invalid values?:/.test(text)) {

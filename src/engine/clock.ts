@@ -1,6 +1,6 @@
 // A trace clock: one walk over the trace's epochs on its own time line, applying each
 // epoch's writes as trace time passes them under the --within-epoch rule:
-//   start  — an epoch's writes all land at its t_us (DESIGN.md's rule);
+//   start  — an epoch's writes all land at its t_us (the original trace contract's rule);
 //   spread — each page's write lands at t_us + h·length, h a fixed hash of (epoch row,
 //            page) uniform in [0, 1): a span covering a fraction f of an epoch sees
 //            about f of its pages, the same ones every time;

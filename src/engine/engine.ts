@@ -17,8 +17,8 @@ export const TMP: Bitmap = 3; // scratch
 /** The first bitmap handle an algorithm may use for itself. */
 export const FIRST_FREE_BITMAP = 4;
 
-// A replay that needs the trace this many times over is not measuring the trace any more.
-const MAX_WRAPS = 10_000;
+/** A replay that needs the trace this many times over is not measuring the trace any more. */
+export const MAX_WRAPS = 10_000;
 
 /** List-area entries each algorithm may use as scratch, after the staging area. */
 export const SCRATCH_LISTS = 1 << 16;
@@ -49,13 +49,16 @@ export class Engine {
 
   private roundStart = 0;
   private readonly startUs: number;
+  private nextBitmap = FIRST_FREE_BITMAP;
+  private readonly bitmapCount: number;
 
   constructor(readonly trace: Trace, kernel: Kernel, readonly link: LinkParams, needs: EngineNeeds = {}) {
     this.kernel = kernel;
     this.memPages = trace.meta.memPages;
     this.pageSize = trace.meta.pageSize;
     this.bandwidth = link.bandwidthBytesPerS;
-    kernel.init(this.memPages, FIRST_FREE_BITMAP + (needs.extraBitmaps ?? 0));
+    this.bitmapCount = FIRST_FREE_BITMAP + (needs.extraBitmaps ?? 0);
+    kernel.init(this.memPages, this.bitmapCount);
     // List area: each clock's staged batch, each clock's spread slice of an epoch, then scratch.
     const stage = stageCapacity(trace);
     const slice = 3 * trace.summary.maxEpochPages;
@@ -70,6 +73,16 @@ export class Engine {
       clock.onEpoch = (e) => kernel.setBits(DIRTY, e.pagesOff, e.pagesLen);
       this.clocks.push(clock);
     }
+  }
+
+  /** Hand out n bitmaps of the algorithm's own (as many as its needs.extraBitmaps, in all). */
+  bitmaps(n: number): Bitmap[] {
+    if (this.nextBitmap + n > this.bitmapCount) {
+      throw new Error(`engine: ${n} more bitmaps asked for, beyond the ${this.bitmapCount - FIRST_FREE_BITMAP} the algorithm's needs declare`);
+    }
+    const out: Bitmap[] = [];
+    for (let i = 0; i < n; i++) out.push(this.nextBitmap++);
+    return out;
   }
 
   /** The guest's clock. */
@@ -132,11 +145,15 @@ export class Engine {
     return this.clocks.some((c) => c.traceUs > this.trace.summary.durationUs);
   }
 
-  /** Pause the guest and send `pages` pages; returns the finished result. */
-  stopAndCopy(algorithm: string, params: Record<string, number | string | boolean>, pages: number, stopReason: string): ReplayResult {
+  /**
+   * Pause the guest and send `pages` pages (or `cost.bytes` bytes at `cost.bytesPerS`,
+   * where the pause sends more than the pages or runs at another rate; `cost.extraUs`
+   * more of pause beyond the sending); returns the finished result.
+   */
+  stopAndCopy(algorithm: string, params: Record<string, number | string | boolean>, pages: number, stopReason: string, cost: { bytes?: number; bytesPerS?: number; extraUs?: number } = {}): ReplayResult {
     const wrapped = this.wrapped;
     const start = this.now;
-    const transfer = this.transferUs(pages);
+    const transfer = ((cost.bytes ?? pages * this.pageSize) * 1e6) / (cost.bytesPerS ?? this.bandwidth) + (cost.extraUs ?? 0);
     this.pagesSent += pages;
     this.now += transfer; // guest paused: trace time stands still
     this.rounds.push({

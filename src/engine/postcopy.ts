@@ -1,7 +1,9 @@
-// The post-copy phase shared by postcopy and hybrid: the guest runs at the
-// destination while the source pushes the missing pages in ascending order; a write
-// to a page that has not arrived faults, and the guest waits rtt + one page's
-// transfer for it (faults are served one at a time and preempt the push). Every
+// The post-copy phase shared by postcopy and hybrid: the guest runs at the destination
+// while the source pushes the missing pages in ascending order from `pos` (wrapping); a
+// write to a page that has not arrived faults, and the guest's vCPU waits for it: the
+// round trip of the request, then — without a separate channel — the bytes already
+// queued in the one migration channel ahead of it, then the page. After a request the
+// background stream goes on from the page after it (the spatial-locality hint). Every
 // missing page crosses exactly once. The trace holds writes only: a read of a missing
 // page would fault too, so the faults counted here are a lower bound. The guest's writes
 // land at their epoch's start here whatever --within-epoch says (post-copy pulls whole
@@ -18,21 +20,38 @@ export interface PostcopyStats {
   stateBytes: number;
 }
 
+/** How the post-copy phase runs. */
+export interface PostcopyOptions {
+  /** Bytes of device/CPU state sent during the pause. */
+  stateBytes: number;
+  /** Round trip of one page request, µs, before the page's transfer. */
+  rttUs: number;
+  /** Bytes/s of the post-copy stream (and of the state in the pause). */
+  bytesPerS: number;
+  /** Bytes queued in the channel ahead of a requested page (0: a channel of its own, postcopy-preempt). */
+  backlogBytes: number;
+  /** Where the background stream starts (it goes on after each requested page, as QEMU's does). */
+  pos: number;
+  /** Stopping the guest, µs, at the start of the pause. */
+  stopUs?: number;
+}
+
 /**
- * Pause, move `stateBytes` of CPU/device state, resume at the destination, then run
- * post-copy until every page not in `arrived` has crossed. `arrived` is consumed.
+ * Pause, move the state, resume at the destination, then run post-copy until every
+ * page not in `arrived` has crossed. `arrived` is consumed.
  */
 export function postcopyPhase(
   e: Engine, algorithm: string, params: Record<string, number | string | boolean>,
-  arrived: Bitmap, stateBytes: number, rttUs: number, stopReason: string,
+  arrived: Bitmap, o: PostcopyOptions, stopReason: string,
 ): ReplayResult & PostcopyStats {
   const k = e.kernel;
-  const pageUs = e.transferUs(1);
+  const pageUs = (e.pageSize * 1e6) / o.bytesPerS;
+  const backlogUs = (o.backlogBytes * 1e6) / o.bytesPerS;
   const wrapped = e.wrapped;
   // Switchover: the guest is paused while the state crosses and the guest resumes.
   const pauseStart = e.now;
-  const stateUs = (stateBytes * 1e6) / e.bandwidth;
-  e.pause(stateUs + e.link.resumeMs * 1e3);
+  const stateUs = (o.stateBytes * 1e6) / o.bytesPerS;
+  e.pause((o.stopUs ?? 0) + stateUs + e.link.resumeMs * 1e3);
   e.rounds.push({
     index: e.rounds.length, startS: pauseStart / 1e6, durationS: (e.now - pauseStart) / 1e6,
     pagesDirtied: 0, pagesSent: 0, pagesSkipped: 0, pagesDeferred: 0, final: true, phase: 'stop-copy',
@@ -44,7 +63,7 @@ export function postcopyPhase(
   const missingAtStart = missing;
   const phaseStart = e.now;
   let pushClock = e.now; // the link's own time: pushes run back to back from here
-  let pos = 0;
+  let pos = o.pos >= e.memPages ? 0 : o.pos;
   let now = e.now; // migration time of the guest
   let faults = 0;
   let waitUs = 0;
@@ -81,16 +100,25 @@ export function postcopyPhase(
     now = at;
     clock.traceUs = cursor.nextUs;
     const ep = cursor.step();
-    const f = k.countMissing(arrived, ep.pagesOff, ep.pagesLen);
-    if (f > 0) {
-      k.setBits(arrived, ep.pagesOff, ep.pagesLen);
-      faults += f;
-      missing -= f;
-      const stall = f * (rttUs + pageUs);
+    if (k.countMissing(arrived, ep.pagesOff, ep.pagesLen) === 0) continue;
+    // One vCPU: the epoch's writes fault one after another, in page order; while each
+    // request waits (its round trip, the bytes queued ahead of it in the channel, its
+    // page) the background stream goes on — from the page after it — and may bring the
+    // next ones.
+    const pages = k.lists(0);
+    for (let i = ep.pagesOff; i < ep.pagesOff + ep.pagesLen && missing > 0; i++) {
+      const pg = pages[i]!;
+      pushUntil(now);
+      if (k.testBit(arrived, pg)) continue;
+      k.setRange(arrived, pg, pg + 1);
+      faults++;
+      missing--;
+      pushClock = Math.max(pushClock, now) + pageUs; // the requested page used the link
+      const stall = o.rttUs + backlogUs + pageUs;
       waitUs += stall;
-      pushClock = Math.max(pushClock, now) + f * pageUs; // the faulted pages used the link
       now += stall; // the guest waits; its trace time stands still
-      if (missing === 0) endUs = now;
+      pos = pg + 1 >= e.memPages ? 0 : pg + 1;
+      if (missing === 0) endUs = Math.max(now, pushClock);
     }
   }
   e.now = Math.max(endUs, now);
@@ -100,10 +128,6 @@ export function postcopyPhase(
     index: e.rounds.length, startS: phaseStart / 1e6, durationS: (e.now - phaseStart) / 1e6,
     pagesDirtied: faults, pagesSent: missingAtStart, pagesSkipped: 0, pagesDeferred: 0, final: false, phase: 'postcopy',
   });
-  return {
-    ...e.result(algorithm, params, stopReason, downtimeMs, wrapped || e.wrapped),
-    remoteFaults: faults,
-    faultWaitS: waitUs / 1e6,
-    stateBytes,
-  };
+  const r = e.result(algorithm, params, stopReason, downtimeMs, wrapped || e.wrapped);
+  return { ...r, bytesSent: r.bytesSent + o.stateBytes, remoteFaults: faults, faultWaitS: waitUs / 1e6, stateBytes: o.stateBytes };
 }

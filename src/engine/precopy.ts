@@ -70,7 +70,7 @@ export function deferHot(e: Engine, hot: Bitmap): number {
   return k.popcount(TMP);
 }
 
-/** The pre-copy stop rule of seed 001 over what the next round would send: fewer than stopBytes, or maxIters live rounds done. */
+/** The pre-copy stop rule of the XENVMC paper (Charchekhandra, PMTCS 2023, §6) over what the next round would send: fewer than stopBytes, or maxIters live rounds done. */
 export function stopRule(e: Engine, round: RoundRecord, maxIters: number, stopBytes: number): string | undefined {
   if (e.kernel.popcount(SEND) * e.pageSize < stopBytes) return 'dirty-below-stop-bytes';
   if (round.index + 1 >= maxIters) return 'max-iterations';

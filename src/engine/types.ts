@@ -50,6 +50,8 @@ export interface ReplayResult {
     iterations: [number, number];
     byRule: Record<string, { pagesSent: number; totalTimeS: number; downtimeMs: number | null; iterations: number }>;
   };
+  /** The stop-and-copy's bytes and rate, where they differ from its pages × page_size at the link's bandwidth (qemu: zero pages, headers, stop-copy-bandwidth); the oracle's budget. */
+  finalCopy?: { bytes: number; bytesPerS: number };
   /** Distance from the oracle at this result's downtime (pre-copy algorithms that completed). */
   oracle?: OracleDistance;
   /** qemu, auto-converge: dirty-bitmap syncs, the setup and final ones included (QEMU's dirty-sync-count). */
@@ -60,7 +62,7 @@ export interface ReplayResult {
   throttleSteps?: number;
   throttlePercent?: number;
   throttleHistory?: { timeS: number; percent: number }[];
-  /** postcopy, hybrid: writes to pages not yet at the destination (a lower bound: reads fault too), the guest's time waiting on them, and the state moved during the pause. */
+  /** postcopy, hybrid: writes to pages not yet at the destination (a lower bound: reads fault too), the guest's time waiting on them; QEMU models: the device state moved during the pause, bytes (in bytesSent). */
   remoteFaults?: number;
   faultWaitS?: number;
   stateBytes?: number;

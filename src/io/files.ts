@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fail, MigreplayError } from '../errors.js';
 import type { ByteSource } from '../trace/read.js';
+import { pipeSource } from './pipe-source.js';
 
 /** A system error (ENOENT, EACCES, ENOSPC, …) in words, for messages. */
 export function describe(e: NodeJS.ErrnoException): string {
@@ -37,7 +38,9 @@ function openForReading(file: string): number {
 /** A ByteSource reading a file in chunks; memory stays bounded whatever its size. */
 export function fileSource(file: string, chunkSize = 1 << 22): ByteSource {
   const probe = openForReading(file);
-  const size = fs.fstatSync(probe).size;
+  const stat = fs.fstatSync(probe);
+  if (!stat.isFile()) return pipeSource(file, probe); // a FIFO or device: read once, bounded (src/io/pipe-source.ts)
+  const size = stat.size;
   fs.closeSync(probe);
   const readFrom = (fd: number, from: number, length: number): Uint8Array => {
     const buf = new Uint8Array(Math.max(0, Math.min(length, size - from)));

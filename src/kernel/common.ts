@@ -22,3 +22,8 @@ export function checkCapacity(capacity: number): void {
     throw new Error(`kernel: list capacity must be a non-negative integer, got ${capacity}`);
   }
 }
+
+/** The error both kernels give for a bitmap handle beyond the ones init() made (a miscount must not touch other state). */
+export function badBitmap(bm: number, bitmaps: number): Error {
+  return new Error(`kernel: bitmap handle ${bm} is not one of the ${bitmaps} that init() made`);
+}

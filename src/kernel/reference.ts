@@ -4,7 +4,7 @@
 // Bitmaps are Uint32Array words, LSB-first (page p is bit p & 31 of word p >> 5);
 // bits ≥ memPages stay 0. Counters are a Uint8Array saturating at COUNTER_MAX.
 
-import { checkCapacity, checkInitArgs, grownCapacity } from './common.js';
+import { badBitmap, checkCapacity, checkInitArgs, grownCapacity } from './common.js';
 import { COUNTER_MAX, spreadHash, type Bitmap, type Kernel } from './types.js';
 
 /** Number of set bits of a 32-bit word (SWAR). */
@@ -35,6 +35,11 @@ export function createReferenceKernel(): Kernel {
   let memPages = 0;
   let nWords = 0;
   let maps: Uint32Array[] = [];
+  const map = (bm: Bitmap): Uint32Array => {
+    const words = maps[bm];
+    if (words === undefined || (bm | 0) !== bm) throw badBitmap(bm, maps.length);
+    return words;
+  };
   let counters = new Uint8Array(0);
   let list = new Uint32Array(0);
 
@@ -61,7 +66,7 @@ export function createReferenceKernel(): Kernel {
     },
 
     setBits(bm: Bitmap, off: number, len: number): void {
-      const words = maps[bm];
+      const words = map(bm);
       for (let i = off; i < off + len; i++) {
         const p = list[i];
         words[p >>> 5] |= 1 << (p & 31);
@@ -69,7 +74,7 @@ export function createReferenceKernel(): Kernel {
     },
 
     setBitsExcept(bm: Bitmap, off: number, len: number, exOff: number, exLen: number): void {
-      const words = maps[bm];
+      const words = map(bm);
       const exEnd = exOff + exLen;
       let j = exOff;
       for (let i = off; i < off + len; i++) {
@@ -82,36 +87,36 @@ export function createReferenceKernel(): Kernel {
     },
 
     clear(bm: Bitmap): void {
-      maps[bm].fill(0);
+      map(bm).fill(0);
     },
 
     fill(bm: Bitmap): void {
-      const words = maps[bm];
+      const words = map(bm);
       words.fill(0xffffffff);
       if (memPages & 31) words[nWords - 1] = maskTo((memPages & 31) - 1);
     },
 
     copy(dst: Bitmap, src: Bitmap): void {
-      if (dst !== src) maps[dst].set(maps[src]);
+      if (dst !== src) map(dst).set(map(src));
     },
 
     or(dst: Bitmap, a: Bitmap, b: Bitmap): void {
-      const d = maps[dst], x = maps[a], y = maps[b];
+      const d = map(dst), x = map(a), y = map(b);
       for (let i = 0; i < nWords; i++) d[i] = x[i] | y[i];
     },
 
     and(dst: Bitmap, a: Bitmap, b: Bitmap): void {
-      const d = maps[dst], x = maps[a], y = maps[b];
+      const d = map(dst), x = map(a), y = map(b);
       for (let i = 0; i < nWords; i++) d[i] = x[i] & y[i];
     },
 
     andNot(dst: Bitmap, a: Bitmap, b: Bitmap): void {
-      const d = maps[dst], x = maps[a], y = maps[b];
+      const d = map(dst), x = map(a), y = map(b);
       for (let i = 0; i < nWords; i++) d[i] = x[i] & ~y[i];
     },
 
     popcount(bm: Bitmap): number {
-      const words = maps[bm];
+      const words = map(bm);
       let n = 0;
       for (let i = 0; i < nWords; i++) n += popcount32(words[i]);
       return n;
@@ -119,7 +124,7 @@ export function createReferenceKernel(): Kernel {
 
     popcountAndRange(a: Bitmap, b: Bitmap, from: number, to: number): number {
       if (from >= to) return 0;
-      const x = maps[a], y = maps[b];
+      const x = map(a), y = map(b);
       const first = from >>> 5, last = (to - 1) >>> 5;
       const head = maskFrom(from & 31), tail = maskTo((to - 1) & 31);
       if (first === last) return popcount32(x[first] & y[first] & head & tail);
@@ -129,16 +134,16 @@ export function createReferenceKernel(): Kernel {
     },
 
     testBit(bm: Bitmap, page: number): boolean {
-      return (maps[bm][page >>> 5] & (1 << (page & 31))) !== 0;
+      return (map(bm)[page >>> 5] & (1 << (page & 31))) !== 0;
     },
 
     setRange(bm: Bitmap, from: number, to: number): void {
-      const words = maps[bm];
+      const words = map(bm);
       for (let p = from; p < to; p++) words[p >>> 5] |= 1 << (p & 31);
     },
 
     clearRange(bm: Bitmap, from: number, to: number): void {
-      const words = maps[bm];
+      const words = map(bm);
       for (let p = from; p < to; p++) words[p >>> 5] &= ~(1 << (p & 31));
     },
 
@@ -152,7 +157,7 @@ export function createReferenceKernel(): Kernel {
     },
 
     countMissing(bm: Bitmap, off: number, len: number): number {
-      const words = maps[bm];
+      const words = map(bm);
       let n = 0;
       for (let i = off; i < off + len; i++) if ((words[list[i] >>> 5] & (1 << (list[i] & 31))) === 0) n++;
       return n;
@@ -160,7 +165,7 @@ export function createReferenceKernel(): Kernel {
 
     advanceAndNot(a: Bitmap, b: Bitmap, from: number, k: number): number {
       if (from >= memPages) return memPages;
-      const x = maps[a], y = maps[b];
+      const x = map(a), y = map(b);
       let i = from >>> 5;
       let bits = (x[i] & ~y[i] & maskFrom(from & 31)) >>> 0;
       for (;;) {
@@ -177,7 +182,7 @@ export function createReferenceKernel(): Kernel {
 
     collect(bm: Bitmap, from: number, to: number, off: number): number {
       if (from >= to) return 0;
-      const words = maps[bm];
+      const words = map(bm);
       const first = from >>> 5, last = (to - 1) >>> 5;
       let n = 0;
       for (let i = first; i <= last; i++) {
@@ -200,7 +205,7 @@ export function createReferenceKernel(): Kernel {
     },
 
     countBitmap(bm: Bitmap): void {
-      const words = maps[bm];
+      const words = map(bm);
       for (let i = 0; i < nWords; i++) {
         let bits = words[i];
         while (bits !== 0) {
@@ -220,7 +225,7 @@ export function createReferenceKernel(): Kernel {
     },
 
     selectAtLeast(threshold: number, dst: Bitmap): void {
-      const words = maps[dst];
+      const words = map(dst);
       words.fill(0);
       for (let p = 0; p < memPages; p++) {
         if (counters[p] >= threshold) words[p >>> 5] |= 1 << (p & 31);

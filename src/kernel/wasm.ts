@@ -15,7 +15,7 @@
 // grow without moving anything else.
 
 import { EXIT_RUN_FAILED, MigreplayError } from '../errors.js';
-import { checkCapacity, checkInitArgs, grownCapacity } from './common.js';
+import { badBitmap, checkCapacity, checkInitArgs, grownCapacity } from './common.js';
 import type { Bitmap, Kernel } from './types.js';
 
 /** The functions exported by build/kernel.wasm (pointers and sizes in bytes, u32 passed as JS numbers). */
@@ -76,7 +76,11 @@ export function createWasmKernel(module: WebAssembly.Module): Kernel {
   let listCap = 0;
   let view: Uint32Array | undefined;
 
-  const bmPtr = (bm: Bitmap): number => base + bm * bmBytes;
+  // Every handle is checked: under noAssert a wrong one would write over other state silently.
+  const bmPtr = (bm: Bitmap): number => {
+    if (!(bm >= 0 && bm < bitmaps && (bm | 0) === bm)) throw badBitmap(bm, bitmaps);
+    return base + bm * bmBytes;
+  };
   const listAt = (off: number): number => listPtr + off * 4;
 
   // A replay too large for wasm32 memory is the input's size, not a bug: a catalogued error (docs/errors.md).

@@ -4,6 +4,8 @@
 import type { ReplayResult } from '../engine/types.js';
 import type { ResultsDocument } from '../output/results.js';
 import { groupDigits, rateText, sigText } from './format.js';
+import { groupColors, groupLabel, identicalGroups, identicalNote, sameValueKey } from './identical.js';
+import { decideScales, type MetricScales } from './scales.js';
 import { algorithmColors, CHART_WIDTH, countAxis, renderSvg, type ChartSpec } from './vega.js';
 
 // Bar charts: one band of this height per algorithm, px.
@@ -27,44 +29,62 @@ const BAR_TEXT: Record<Metric, { title: string; axis: string; label: (v: number)
   downtimeMs: { title: 'Downtime', axis: 'downtime (ms)', label: (v) => `${sigText(v)} ms` },
 };
 
-/** A horizontal bar per algorithm for one metric; a missing value (downtime null) is drawn as a labelled gap. */
-export function metricBarSpec(doc: ResultsDocument, metric: Metric, width = Math.round(CHART_WIDTH * 0.75)): ChartSpec {
+/** The scale of each bar chart's metric in one results document alone (log when its values span more than a decade). */
+export function docScales(doc: ResultsDocument): MetricScales {
+  return decideScales({
+    pagesSent: doc.results.map((r) => r.pagesSent),
+    totalTimeS: doc.results.map((r) => r.totalTimeS),
+    downtimeMs: doc.results.map((r) => r.downtimeMs),
+  });
+}
+
+/**
+ * One metric per algorithm: a bar each on a linear scale, or a dot each on a log scale
+ * (a bar's length means nothing on a log axis); a missing value (downtime null) is a
+ * labelled gap. `log`: the metric's scale for the whole report (default: from this document).
+ */
+export function metricBarSpec(doc: ResultsDocument, metric: Metric, width = Math.round(CHART_WIDTH * 0.75), log = docScales(doc)[metric] === 'log'): ChartSpec {
   const text = BAR_TEXT[metric];
   const order = doc.results.map((r) => r.algorithm);
+  const positive = doc.results.map((r) => r[metric]).filter((v): v is number => v !== null && v > 0);
+  const lo = positive.length ? Math.min(...positive) : 1;
+  const hi = positive.length ? Math.max(...positive) : 10;
+  // On a log axis a missing value's label, and a 0, sit at its left end.
+  const floor = lo / 1.6;
   const values = doc.results.map((r) => {
     const v = r[metric];
     return {
       algorithm: r.algorithm,
       value: v,
-      at: v ?? 0,
+      at: log ? (v !== null && v > 0 ? v : floor) : (v ?? 0),
       label: v === null ? 'none: never switched over' : text.label(v),
     };
   });
   const max = Math.max(0, ...values.map((v) => v.at));
   const missing = values.filter((v) => v.value === null).length;
+  const ticks = Math.max(3, Math.round(width / 70));
+  const x = log
+    ? { field: 'at', type: 'quantitative', title: `${text.axis.replace(/\)$/, ', log scale)')}`, scale: { type: 'log', domain: [floor, hi * 4], nice: false }, axis: { ...countAxis(), format: metric === 'pagesSent' ? '~s' : '~r', values: logTicks([lo, hi * 4], decadeRoom(width, [floor, hi * 4])).filter((t) => t >= floor && t <= hi * 4) } }
+    : { field: 'value', type: 'quantitative', title: text.axis, scale: { domain: [0, max > 0 ? max * 1.22 : 1] }, axis: countAxis({ tickCount: ticks, ...(metric === 'pagesSent' ? {} : { format: '~r' }) }) };
+  const mark = log
+    ? { transform: [{ filter: 'isValid(datum.value)' }], mark: { type: 'point', filled: true, size: 90, opacity: 1 }, encoding: { x, color: { field: 'algorithm', type: 'nominal', scale: colorScale(doc), legend: null } } }
+    : { transform: [{ filter: 'isValid(datum.value)' }], mark: { type: 'bar' }, encoding: { x, color: { field: 'algorithm', type: 'nominal', scale: colorScale(doc), legend: null } } };
   return {
     title: {
       text: text.title,
-      subtitle: runLabel(doc) + (missing ? ` · ${missing} run${missing > 1 ? 's' : ''} never switched over (no downtime)` : ''),
+      subtitle: runLabel(doc) + (log ? ' · log scale' : '') + (missing ? ` · ${missing} run${missing > 1 ? 's' : ''} never switched over (no downtime)` : ''),
     },
     width,
     height: { step: BAR_STEP },
     data: { values },
     encoding: {
-      y: { field: 'algorithm', type: 'nominal', sort: order, title: 'algorithm', axis: { labelFontSize: 12 } },
+      y: { field: 'algorithm', type: 'nominal', sort: order, title: 'algorithm', axis: { labelFontSize: 12, ...(log ? { grid: true } : {}) } },
     },
     layer: [
+      mark,
       {
         transform: [{ filter: 'isValid(datum.value)' }],
-        mark: { type: 'bar' },
-        encoding: {
-          x: { field: 'value', type: 'quantitative', title: text.axis, scale: { domain: [0, max > 0 ? max * 1.22 : 1] }, axis: countAxis({ tickCount: Math.max(3, Math.round(width / 70)) }) },
-          color: { field: 'algorithm', type: 'nominal', scale: colorScale(doc), legend: null },
-        },
-      },
-      {
-        transform: [{ filter: 'isValid(datum.value)' }],
-        mark: { type: 'text', align: 'left', dx: 4, baseline: 'middle', color: '#333' },
+        mark: { type: 'text', align: 'left', dx: log ? 8 : 4, baseline: 'middle', color: '#333' },
         encoding: { x: { field: 'at', type: 'quantitative' }, text: { field: 'label' } },
       },
       {
@@ -77,14 +97,24 @@ export function metricBarSpec(doc: ResultsDocument, metric: Metric, width = Math
   } as ChartSpec;
 }
 
-/** Tick values 1, 2, 5, 10, 20, 50, … covering these values (no crowded minor ticks on a log axis). */
-export function logTicks(values: readonly number[]): number[] {
+/**
+ * Tick values 1, 2, 5, 10, 20, 50, … covering these values (no crowded minor ticks on a
+ * log axis). `pxPerDecade`: the room one decade gets on the axis; where 1-2-5 labels
+ * would run into each other, 1-3 or only the powers of ten are labelled.
+ */
+export function logTicks(values: readonly number[], pxPerDecade = Infinity): number[] {
   const positive = values.filter((v) => v > 0);
   const lo = positive.length ? Math.min(...positive) : 1;
   const hi = positive.length ? Math.max(...positive) : 1;
+  const steps = pxPerDecade >= 150 ? [1, 2, 5] : pxPerDecade >= 75 ? [1, 3] : [1];
   const out: number[] = [];
-  for (let p = 10 ** Math.floor(Math.log10(lo)); p <= hi * 10; p *= 10) for (const m of [1, 2, 5]) if (m * p >= lo / 2 && m * p <= hi * 2) out.push(Number((m * p).toPrecision(6)));
+  for (let p = 10 ** Math.floor(Math.log10(lo)); p <= hi * 10; p *= 10) for (const m of steps) if (m * p >= lo / 2 && m * p <= hi * 2) out.push(Number((m * p).toPrecision(6)));
   return out;
+}
+
+/** The room a decade gets on a log axis of this length over this domain, px. */
+export function decadeRoom(lengthPx: number, domain: readonly [number, number]): number {
+  return lengthPx / Math.max(1e-9, Math.log10(domain[1] / domain[0]));
 }
 
 /** A log scale just wider than these values (no empty decades from rounding the domain out). */
@@ -97,13 +127,20 @@ export function logScale(values: readonly number[], pad = 1.6): { type: 'log'; d
 
 type RoundField = 'pagesSent' | 'pagesDirtied';
 
-/** Pages sent (or dirtied) in each round, one line per algorithm, x = round index, log y. */
+/** Pages sent (or dirtied) in each round, one line per algorithm, x = round index, log y; algorithms with identical rounds are one line, named for all. */
 export function roundsSpec(doc: ResultsDocument, field: RoundField, width = CHART_WIDTH): ChartSpec {
-  const values = doc.results.flatMap((r) =>
+  const all = doc.results.flatMap((r) =>
     r.rounds
       .filter((x) => x[field] > 0) // log scale: rounds with 0 pages are left out
       .map((x) => ({ algorithm: r.algorithm, round: x.index, value: x[field], phase: x.phase ?? (x.final ? 'stop-copy' : 'precopy'), startS: x.startS })),
   );
+  // Identical rounds draw one line exactly over the other: one line, named "precopy = advance-xenvmc".
+  const ids = algorithmColors(doc.results.map((r) => r.algorithm)).domain;
+  const groups = identicalGroups(ids, (a) => all.filter((v) => v.algorithm === a).map((v) => `${v.round}:${sameValueKey(v.value)}:${v.phase}`).join(';') || `(none: ${a})`);
+  const leader = new Map(groups.flatMap((g) => g.map((a) => [a, g[0]!] as const)));
+  const label = new Map(groups.map((g) => [g[0]!, groupLabel(g)] as const));
+  const values = all.filter((v) => leader.get(v.algorithm) === v.algorithm).map((v) => ({ ...v, algorithm: label.get(v.algorithm)! }));
+  const same = identicalNote(groups);
   const dirtied = field === 'pagesDirtied';
   return {
     title: {
@@ -113,6 +150,7 @@ export function roundsSpec(doc: ResultsDocument, field: RoundField, width = CHAR
         dirtied
           ? 'distinct pages the guest wrote during each round (post-copy round: remote faults); log scale, rounds with none left out'
           : 'round 0 is the full copy; square: the stop-and-copy round (guest paused); log scale, empty rounds left out',
+        ...(same ? [same] : []),
       ],
     },
     width,
@@ -121,7 +159,7 @@ export function roundsSpec(doc: ResultsDocument, field: RoundField, width = CHAR
     encoding: {
       x: { field: 'round', type: 'quantitative', title: 'round index', axis: { tickMinStep: 1, format: 'd' } },
       y: { field: 'value', type: 'quantitative', title: dirtied ? 'pages dirtied in the round (log scale)' : 'pages sent in the round (log scale)', scale: logScale(values.map((v) => v.value)), axis: { format: '~s', values: logTicks(values.map((v) => v.value)) } },
-      color: { field: 'algorithm', type: 'nominal', scale: colorScale(doc), title: 'algorithm' },
+      color: { field: 'algorithm', type: 'nominal', scale: groupColors(groups), title: 'algorithm', legend: { labelLimit: 300 } },
     },
     layer: [
       { mark: { type: 'line', strokeWidth: 2 } },
@@ -170,7 +208,7 @@ export function oracleSpec(doc: ResultsDocument, width = Math.round(CHART_WIDTH 
         mark: { type: 'bar' },
         encoding: {
           y,
-          x: { field: 'ratio', type: 'quantitative', title: 'total time ÷ oracle total time (log scale)', scale: { type: 'log', domain: [lo / 1.15, hi * 3.5], nice: false }, axis: { format: '~g', values: logTicks([lo / 1.15, hi * 3.5]) } },
+          x: { field: 'ratio', type: 'quantitative', title: 'total time ÷ oracle total time (log scale)', scale: { type: 'log', domain: [lo / 1.15, hi * 3.5], nice: false }, axis: { format: '~r', values: logTicks([lo / 1.15, hi * 3.5], decadeRoom(width, [lo / 1.15, hi * 3.5])) } },
           x2: { field: 'one' },
           color: { field: 'applies', type: 'nominal', title: null, scale: { domain: [APPLIES, DOES_NOT_APPLY], range: ['#4e79a7', '#bab0ac'] }, legend: { orient: 'bottom', direction: 'vertical', labelLimit: 600 } },
         },

@@ -1,12 +1,16 @@
 // Charts of sweep results (`migreplay sweep --out`): flat rows, one per run, with the
 // trace, the algorithm, parameter columns and the metrics of `replay --json`. For each
-// parameter that varies: total time and downtime against it, one line per algorithm.
+// parameter that varies: total time and downtime against it, one line per algorithm
+// and value of the other varied parameters (dashes with a legend, or names at the ends
+// of the lines), every parameter by its command-line name and unit.
 import { algorithms } from '../algorithms/index.js';
 import { paramKey } from '../algorithms/types.js';
 import { parseRate } from '../units.js';
-import { groupDigits, sigText } from './format.js';
-import { logScale, logTicks } from './replay.js';
-import { algorithmColors, CHART_HEIGHT, CHART_WIDTH, type ChartSpec } from './vega.js';
+import { groupColors, groupLabel, identicalGroups, identicalNote, sameValueKey } from './identical.js';
+import { parameterName, parameterUnit, valueText } from './names.js';
+import { decadeRoom, logScale, logTicks } from './replay.js';
+import { decideScales, spansDecade, type MetricScales } from './scales.js';
+import { algorithmColors, CHART_HEIGHT, CHART_WIDTH, textWidth, type ChartSpec } from './vega.js';
 
 /** One run of a sweep, as read from its output (Arrow, JSON Lines, CSV): field → value. */
 export type SweepRow = Record<string, unknown>;
@@ -110,17 +114,11 @@ export function sweepChoices(rows: readonly NormalRow[]): SweptChoice[] {
   return varying(rows).choices;
 }
 
-/** How a parameter is shown on an axis: a title with its unit, and the factor from its stored unit. */
+/** How a parameter is shown on an axis: its name and unit ("bandwidth (Mbit/s)"), and the factor from its stored unit. */
 export function parameterAxis(p: SweptParameter): { title: string; factor: number } {
-  if (p.name === 'bandwidthBytesPerS') {
-    const gbit = p.values[0]! * 8 >= 1e9;
-    return { title: `link bandwidth (${gbit ? 'Gbit/s' : 'Mbit/s'})`, factor: 8 / (gbit ? 1e9 : 1e6) };
-  }
-  if (/Bytes$/.test(p.name)) return { title: `${p.name} (bytes)`, factor: 1 };
-  if (/Ms$/.test(p.name)) return { title: `${p.name} (ms)`, factor: 1 };
-  if (/S$/.test(p.name)) return { title: `${p.name} (s)`, factor: 1 };
-  if (/Percent$/.test(p.name)) return { title: `${p.name} (%)`, factor: 1 };
-  return { title: p.name, factor: 1 };
+  const { unit, factor } = parameterUnit(p.name, p.values);
+  const name = p.name === 'bandwidthBytesPerS' ? 'link bandwidth' : parameterName(p.name);
+  return { title: unit ? `${name} (${unit})` : name, factor };
 }
 
 // "total time (s)" → "total time (s, log scale)"; "R_d" → "R_d (log scale)".
@@ -144,62 +142,201 @@ const METRICS = {
 const COMPLETED = 'completed';
 const CUT_OFF = 'cut off by --max-time (never switched over)';
 
+/** Dash patterns that tell lines apart, most distinct first; more lines than this are labelled at their ends instead. */
+export const DASHES: readonly (readonly number[])[] = [[1, 0], [8, 4], [2, 3], [10, 3, 2, 3], [4, 6], [14, 3, 2, 3, 2, 3]];
+
 /** The metrics a sweep chart can show. */
 export type SweepMetric = keyof typeof METRICS;
 
-/** One chart: a metric against a parameter for one trace, one line per algorithm (other swept parameters: one line each, same colour). */
-export function sweepCurveSpec(rows: readonly NormalRow[], trace: string, param: SweptParameter, others: readonly { name: string; values: readonly (number | string)[] }[], metric: keyof typeof METRICS): ChartSpec | null {
+interface Point {
+  algorithm: string;
+  /** The other varied parameters' values, as text ('' when nothing else varies). */
+  other: string;
+  x: number;
+  y: number;
+  status: string;
+  runs: number;
+}
+
+/** What the other varied parameters are at this row: "1 Gbit/s" (one other), "bandwidth 1 Gbit/s, max-iters 5" (several). */
+function otherText(r: NormalRow, others: readonly { name: string }[]): string {
+  const v = (name: string) => (r.values[name] === null || r.values[name] === undefined ? `no ${parameterName(name)}` : valueText(name, r.values[name]));
+  if (others.length === 1) return v(others[0]!.name);
+  return others.map((o) => (r.values[o.name] === null || r.values[o.name] === undefined ? v(o.name) : `${parameterName(o.name)} ${v(o.name)}`)).join(', ');
+}
+
+/** The others' value combinations in the order of their values (numbers as numbers). */
+function otherOrder(rows: readonly NormalRow[], others: readonly { name: string }[]): string[] {
+  const seen = new Map<string, NormalRow>();
+  for (const r of rows) if (!seen.has(otherText(r, others))) seen.set(otherText(r, others), r);
+  const cmp = (a: NormalRow, b: NormalRow): number => {
+    for (const o of others) {
+      const x = a.values[o.name];
+      const y = b.values[o.name];
+      if (x === y) continue;
+      if (x === null || x === undefined) return 1;
+      if (y === null || y === undefined) return -1;
+      if (typeof x === 'number' && typeof y === 'number') return x - y;
+      return String(x ?? '').localeCompare(String(y ?? ''));
+    }
+    return 0;
+  };
+  return [...seen.entries()].sort((a, b) => cmp(a[1], b[1])).map(([k]) => k);
+}
+
+/**
+ * One chart: a metric against a parameter for one trace, one line per algorithm and
+ * value of the other varied parameters. `log`: the metric's scale for the whole report
+ * (default: log when this chart's values span more than a decade).
+ */
+export function sweepCurveSpec(rows: readonly NormalRow[], trace: string, param: SweptParameter, others: readonly { name: string; values: readonly (number | string)[] }[], metric: SweepMetric, log?: boolean): ChartSpec | null {
   const axis = parameterAxis(param);
   const mine = rows.filter((r) => r.trace === trace && typeof r.values[param.name] === 'number');
   const missing = mine.filter((r) => typeof r.values[metric] !== 'number').length;
-  const values = mine
-    .filter((r) => typeof r.values[metric] === 'number')
-    .map((r) => ({
-      algorithm: r.algorithm,
-      x: (r.values[param.name] as number) * axis.factor,
-      y: r.values[metric] as number,
-      series: [r.algorithm, ...others.map((o) => `${o.name}=${r.values[o.name] ?? '–'}`)].join(' '),
-      other: others.length === 1 ? String(r.values[others[0]!.name] ?? '–') : '',
-      // A run cut off by --max-time has a total time but never switched over.
-      status: r.values.converged === false || ('downtimeMs' in r.values && r.values.downtimeMs === null) ? CUT_OFF : COMPLETED,
-    }));
-  const cutOff = values.some((v) => v.status === CUT_OFF);
-  const dashBy = others.length === 1 && others[0]!.values.length <= 6 ? (others[0] as { name: string; values: (number | string)[] }) : null;
-  if (values.length === 0) return null;
-  const keyCount = new Map<string, number>();
-  for (const v of values) keyCount.set(`${v.series}|${v.x}`, (keyCount.get(`${v.series}|${v.x}`) ?? 0) + 1);
-  const repeated = [...keyCount.values()].some((n) => n > 1);
-  // Link speeds are compared by factors: log whenever positive; other parameters only when they span a decade.
-  const logX = param.name === 'bandwidthBytesPerS' ? useLog(values.map((v) => v.x), 1) : param.values.length >= 3 && useLog(values.map((v) => v.x), 10);
-  const logY = useLog(values.map((v) => v.y), 20);
+  const valued = mine.filter((r) => typeof r.values[metric] === 'number');
+  const logY = log ?? spansDecade(valued.map((r) => r.values[metric] as number));
+  // Repeated runs of one point are averaged here, so identical series can be found.
+  const sums = new Map<string, Point>();
+  for (const r of valued) {
+    const p = { algorithm: r.algorithm, other: otherText(r, others), x: (r.values[param.name] as number) * axis.factor };
+    const key = `${p.algorithm}\u0000${p.other}\u0000${p.x}`;
+    const cutOff = r.values.converged === false || ('downtimeMs' in r.values && r.values.downtimeMs === null);
+    const at = sums.get(key) ?? { ...p, y: 0, status: COMPLETED, runs: 0 };
+    at.y += r.values[metric] as number;
+    at.runs++;
+    // A run cut off by --max-time has a total time but never switched over.
+    if (cutOff) at.status = CUT_OFF;
+    sums.set(key, at);
+  }
+  const points = [...sums.values()].map((p) => ({ ...p, y: p.y / p.runs }));
+  if (points.length === 0) return null;
+  const repeated = points.some((p) => p.runs > 1);
+  const order = otherOrder(valued, others);
+
+  // Algorithms whose every line is the same: drawn once, named together.
+  const algos = algorithmColors(points.map((p) => p.algorithm)).domain;
+  const lineKey = (a: string, other: string) => points.filter((p) => p.algorithm === a && p.other === other).sort((p, q) => p.x - q.x).map((p) => `${p.x}:${sameValueKey(p.y)}:${p.status === CUT_OFF ? 1 : 0}`).join(';');
+  const groups = identicalGroups(algos, (a) => order.map((o) => `${o}=${lineKey(a, o)}`).join('|'));
+  const labelOf = new Map(groups.flatMap((g) => g.map((a) => [a, groupLabel(g)] as const)));
+  const values = points
+    .filter((p) => groups.find((g) => g.includes(p.algorithm))![0] === p.algorithm)
+    .map((p) => ({ ...p, algorithm: labelOf.get(p.algorithm)!, series: `${labelOf.get(p.algorithm)}|${p.other}` }));
+  // Points of different algorithms that coincide without the whole lines being equal: counted in the subtitle.
+  const partial: string[] = [];
+  const leaders = groups.map((g) => g[0]!);
+  const at = (a: string) => new Map(points.filter((p) => p.algorithm === a).map((p) => [`${p.other}\u0000${p.x}`, sameValueKey(p.y)] as const));
+  for (let i = 0; i < leaders.length; i++) {
+    const mine = at(leaders[i]!);
+    for (let j = i + 1; j < leaders.length; j++) {
+      const theirs = at(leaders[j]!);
+      const both = [...mine.keys()].filter((k) => theirs.has(k));
+      const equal = both.filter((k) => mine.get(k) === theirs.get(k)).length;
+      if (equal > 0) partial.push(`${labelOf.get(leaders[i]!)} and ${labelOf.get(leaders[j]!)} coincide at ${equal} of ${both.length} points`);
+    }
+  }
+
+  // The other parameters' lines: dashes with a legend when few, names at their right ends when many.
+  const lines = order.filter((o) => o !== '');
+  const dashed = others.length > 0 && lines.length <= DASHES.length;
+  const labelled = others.length > 0 && !dashed;
+  const otherTitle = others.map((o) => parameterName(o.name)).join(', ');
+
+  const xs = param.values.map((v) => v * axis.factor);
+  // Link speeds are compared by factors: log whenever positive; other parameters only when they span a decade (the same in every chart of the parameter).
+  const logX = param.name === 'bandwidthBytesPerS' || /BytesPerS$/.test(param.name) ? useLog(xs, 1) : param.values.length >= 3 && useLog(xs, 10);
+  // A log axis has no 0: such points are drawn at its foot, marked apart, and their lines broken there.
+  const positive = values.map((v) => v.y).filter((y) => y > 0);
+  const zeros = logY && values.some((v) => v.y <= 0);
+  const least = positive.length ? Math.min(...positive) : 1;
+  const foot = least / 2.5;
+  const ys = zeros ? [...positive, foot] : values.map((v) => v.y);
+  const yScale = logY ? logScale(ys, 1.3) : { zero: true, nice: false, domain: [Math.min(0, ...ys), Math.max(...ys) * 1.08 || 1] as [number, number] };
+  const ZERO = `0${metric === 'downtimeMs' ? ' ms' : metric === 'totalTimeS' ? ' s' : ''}: not on a log scale, drawn at its foot`;
+  const data = values.map((v) => (logY && v.y <= 0 ? { ...v, y: null, status: ZERO } : v));
+  const zeroRuns = valued.filter((r) => logY && (r.values[metric] as number) <= 0).length;
+  const ends = labelled ? lineEnds(data.map((v) => ({ ...v, y: v.y ?? foot })), yScale, CHART_HEIGHT) : [];
+  const statuses = [COMPLETED, ...(data.some((v) => v.status === CUT_OFF) ? [CUT_OFF] : []), ...(zeros ? [ZERO] : [])];
+  const shapes: Record<string, string> = { [COMPLETED]: 'circle', [CUT_OFF]: 'cross', [ZERO]: 'triangle-down' };
+  const shape = statuses.length > 1 ? { shape: { field: 'status', type: 'nominal', title: null, scale: { domain: statuses, range: statuses.map((st) => shapes[st]!) }, legend: { labelLimit: 400 } } } : {};
+  const labelWidth = Math.max(0, ...ends.map((e) => textWidth(e.other, 11)));
   const notes = [
-    others.length ? `one line per algorithm and value of ${others.map((o) => o.name).join(', ')}${dashBy ? ' (dashes)' : ''}` : 'one line per algorithm',
+    others.length ? `one line per algorithm and value of ${otherTitle}${dashed ? ' (dashes)' : ' (named at its right end)'}` : 'one line per algorithm',
     repeated ? 'mean of repeated runs' : '',
     missing ? `${missing} run${missing > 1 ? 's' : ''} with no ${METRICS[metric].missing} not drawn` : '',
+    zeroRuns ? `${zeroRuns} run${zeroRuns > 1 ? 's' : ''} at 0, drawn at the foot of the log scale (triangles)` : '',
   ].filter(Boolean);
+  const same = [identicalNote(groups), ...partial].filter((s): s is string => Boolean(s));
   return {
-    title: { text: `${METRICS[metric].title} against ${axis.title.replace(/ \(.*\)$/, '')}`, subtitle: [trace, notes.join('; ')] },
+    title: { text: `${METRICS[metric].title} against ${axis.title.replace(/ \(.*\)$/, '')}`, subtitle: [trace, notes.join('; '), ...same] },
     width: CHART_WIDTH,
     height: CHART_HEIGHT,
-    data: { values },
+    data: { values: data },
     encoding: {
-      x: { field: 'x', type: 'quantitative', title: logTitle(axis.title, logX), scale: logX ? logScale(values.map((v) => v.x), 1.12) : { zero: false }, axis: { format: '~g', ...(logX ? { values: logTicks(values.map((v) => v.x)) } : {}) } },
-      y: { field: 'y', type: 'quantitative', aggregate: 'mean', title: logTitle(METRICS[metric].axis, logY), scale: logY ? logScale(values.map((v) => v.y), 1.3) : {}, axis: { format: '~g', ...(logY ? { values: logTicks(values.map((v) => v.y)) } : {}) } },
-      color: { field: 'algorithm', type: 'nominal', title: 'algorithm', scale: algorithmColors(values.map((v) => v.algorithm)) },
+      x: { field: 'x', type: 'quantitative', title: logTitle(axis.title, logX), scale: logX ? logScale(xs, 1.12) : { zero: false }, axis: { format: '~r', ...(logX ? { values: logTicks(xs, decadeRoom(CHART_WIDTH, logScale(xs, 1.12).domain)) } : linearTicks(xs)) } },
+      y: { field: 'y', type: 'quantitative', title: logTitle(METRICS[metric].axis, logY), scale: yScale, axis: { format: '~r', ...(logY ? { values: logTicks(positive.length ? positive : ys, 2.5 * decadeRoom(CHART_HEIGHT, logScale(ys, 1.3).domain)) } : {}) } },
+      color: { field: 'algorithm', type: 'nominal', title: 'algorithm', scale: groupColors(groups), legend: { labelLimit: 300, ...(labelled ? { offset: Math.ceil(labelWidth) + 22 } : {}) } },
       detail: { field: 'series', type: 'nominal' },
     },
     layer: [
       {
-        mark: { type: 'line', strokeWidth: 2 },
-        // One other varied parameter with few values: its lines told apart by dash.
-        ...(dashBy ? { encoding: { strokeDash: { field: 'other', type: 'ordinal', title: dashBy.name, sort: [...dashBy.values.map(String), '–'], legend: { symbolStrokeColor: '#333', symbolSize: 300 } } } } : {}),
+        mark: { type: 'line', strokeWidth: 2, invalid: 'break-paths-show-domains' },
+        ...(dashed
+          ? { encoding: { strokeDash: { field: 'other', type: 'ordinal', title: otherTitle, scale: { domain: lines, range: DASHES.slice(0, lines.length) }, legend: { symbolStrokeColor: '#333', symbolType: 'stroke', symbolSize: 500, symbolStrokeWidth: 2, labelLimit: 300 } } } }
+          : {}),
       },
-      {
-        mark: { type: 'point', filled: true, size: 50 },
-        ...(cutOff ? { encoding: { shape: { field: 'status', type: 'nominal', title: null, scale: { domain: [COMPLETED, CUT_OFF], range: ['circle', 'cross'] }, legend: { labelLimit: 400 } } } } : {}),
-      },
+      { mark: { type: 'point', filled: true, size: 50 }, encoding: shape },
+      ...(zeros ? [{ transform: [{ filter: `datum.status === ${JSON.stringify(ZERO)}` }, { calculate: String(foot), as: 'y' }], mark: { type: 'point', filled: true, size: 70, opacity: 1 }, encoding: shape }] : []),
+      ...(labelled
+        ? [
+          {
+            // Too many lines for dashes: each is named beside the plot, level with its end
+            // (moved apart where ends are close), with a thin leader to it.
+            data: { values: ends },
+            mark: { type: 'rule', strokeWidth: 0.8, opacity: 0.7 },
+            encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'endPx', type: 'quantitative', scale: null }, x2: { value: CHART_WIDTH + 4 }, y2: { field: 'labelPx' }, color: { field: 'algorithm', type: 'nominal' } },
+          },
+          {
+            data: { values: ends },
+            mark: { type: 'text', align: 'left', baseline: 'middle', fontSize: 11 },
+            encoding: { x: { value: CHART_WIDTH + 6 }, y: { field: 'labelPx', type: 'quantitative', scale: null }, text: { field: 'other' }, color: { field: 'algorithm', type: 'nominal' } },
+          },
+        ]
+        : []),
     ],
   } as ChartSpec;
+}
+
+/** A linear parameter axis: ticks at the swept values when there are few, whole numbers for counts. */
+function linearTicks(xs: readonly number[]): object {
+  if (xs.length <= 12) return { values: [...xs] };
+  return xs.every((x) => Number.isInteger(x)) ? { tickMinStep: 1 } : {};
+}
+
+/**
+ * Where each line ends (its point of largest x), in pixels from the top of the plot,
+ * and where its name goes: level with the end, moved apart so names do not overlap.
+ */
+function lineEnds(values: readonly { algorithm: string; other: string; series: string; x: number; y: number }[], scale: { type?: 'log'; domain: [number, number] }, height: number): { algorithm: string; other: string; x: number; endPx: number; labelPx: number }[] {
+  const [lo, hi] = scale.domain;
+  const px = (y: number) => scale.type === 'log' ? height * (1 - (Math.log(y) - Math.log(lo)) / (Math.log(hi) - Math.log(lo))) : height * (1 - (y - lo) / (hi - lo));
+  const last = new Map<string, (typeof values)[number]>();
+  for (const v of values) if (!last.has(v.series) || last.get(v.series)!.x < v.x) last.set(v.series, v);
+  const ends = [...last.values()].map((v) => ({ algorithm: v.algorithm, other: v.other, x: v.x, endPx: px(v.y), labelPx: px(v.y) })).sort((a, b) => a.endPx - b.endPx);
+  const GAP = 13;
+  for (let i = 1; i < ends.length; i++) ends[i]!.labelPx = Math.max(ends[i]!.labelPx, ends[i - 1]!.labelPx + GAP);
+  // Pushed below the plot: move the stack back up.
+  const over = ends.length ? ends.at(-1)!.labelPx - (height + GAP) : 0;
+  if (over > 0) {
+    ends.at(-1)!.labelPx -= over;
+    for (let i = ends.length - 2; i >= 0; i--) ends[i]!.labelPx = Math.min(ends[i]!.labelPx, ends[i + 1]!.labelPx - GAP);
+  }
+  return ends.map((e) => ({ ...e, endPx: Math.round(e.endPx * 10) / 10, labelPx: Math.round(e.labelPx * 10) / 10 }));
+}
+
+/** The report-wide scale of each sweep metric, from these rows alone (log when its values span more than a decade). */
+export function sweepScales(rows: readonly NormalRow[]): MetricScales {
+  const of = (m: SweepMetric) => rows.map((r) => r.values[m]).filter((v): v is number => typeof v === 'number');
+  return decideScales({ totalTimeS: of('totalTimeS'), downtimeMs: of('downtimeMs'), oracleTimeRatio: of('oracleTimeRatio') });
 }
 
 /** A short account of a sweep: runs, traces, algorithms, and what was varied. */
@@ -214,18 +351,23 @@ export function sweepSummary(rows: readonly NormalRow[]): { runs: number; traces
   };
 }
 
-/** Every metric-against-parameter chart of a sweep: per trace, per swept parameter, total time then downtime. */
-export function sweepChartSpecs(rows: readonly NormalRow[]): { name: string; trace: string; parameter: string; spec: ChartSpec }[] {
+/**
+ * Every metric-against-parameter chart of a sweep: per trace, per swept parameter, total
+ * time then downtime (then the distance to the oracle). `scales`: each metric's scale,
+ * the same in every chart (default: decided from these rows).
+ */
+export function sweepChartSpecs(rows: readonly NormalRow[], scales: MetricScales = sweepScales(rows)): { name: string; trace: string; parameter: string; spec: ChartSpec }[] {
   const { numeric: params, choices } = varying(rows);
   const out: { name: string; trace: string; parameter: string; spec: ChartSpec }[] = [];
   const traces = [...new Set(rows.map((r) => r.trace))];
   const metrics: SweepMetric[] = ['totalTimeS', 'downtimeMs'];
   if (rows.some((r) => typeof r.values.oracleTimeRatio === 'number')) metrics.push('oracleTimeRatio');
+  const decided = { ...sweepScales(rows), ...scales };
   traces.forEach((trace, ti) => {
     for (const p of params) {
       const others = [...params.filter((o) => o !== p), ...choices];
       for (const metric of metrics) {
-        const spec = sweepCurveSpec(rows, trace, p, others, metric);
+        const spec = sweepCurveSpec(rows, trace, p, others, metric, decided[metric] === 'log');
         if (spec) out.push({ name: `sweep-${ti}-${p.name}-${metric}`, trace, parameter: p.name, spec });
       }
     }
@@ -233,11 +375,4 @@ export function sweepChartSpecs(rows: readonly NormalRow[]): { name: string; tra
   return out;
 }
 
-/** A parameter value as people read it (bandwidth as a rate). */
-export function parameterText(name: string, v: number): string {
-  if (name === 'bandwidthBytesPerS') {
-    const bits = v * 8;
-    return bits >= 1e9 ? `${sigText(bits / 1e9)} Gbit/s` : `${sigText(bits / 1e6)} Mbit/s`;
-  }
-  return Number.isInteger(v) && Math.abs(v) >= 10000 ? groupDigits(v) : sigText(v);
-}
+export { parameterName, parameterText, valueText } from './names.js';

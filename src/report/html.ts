@@ -9,7 +9,9 @@ import type { ResultsDocument } from '../output/results.js';
 import { groupDigits, rateText, sigText } from '../plot/format.js';
 import { prefixSvgIds } from '../plot/png.js';
 import { metricBarSpec, oracleSpec, roundsSpec, runLabel, withOracle } from '../plot/replay.js';
-import { normalizeSweepRows, parameterText, sweepChartSpecs, sweepSummary, type NormalRow, type SweepRow } from '../plot/sweep.js';
+import { parameterName, parameterText } from '../plot/names.js';
+import { decideScales, scalesText, type MetricScales } from '../plot/scales.js';
+import { normalizeSweepRows, sweepChartSpecs, sweepSummary, type NormalRow, type SweepRow } from '../plot/sweep.js';
 import { dirtyPerEpochSpec, heatmapSpec, traceFigures, workingSetSpec } from '../plot/trace.js';
 import { escapeXml as esc, renderSvg, type ChartSpec } from '../plot/vega.js';
 import { openTrace, type Trace } from '../trace/read.js';
@@ -186,7 +188,7 @@ function oracleTable(doc: ResultsDocument): string {
   return table(['algorithm', 'total s', 'oracle total s', 'downtime budget (pages)', 'time ÷ oracle', 'pages ÷ memory', 'bound applies'], rows, [false, true, true, true, true, true, false]) + note;
 }
 
-async function sweepSection(charts: Charts, inputs: { source: string; rows: SweepRow[]; note?: string }[]): Promise<string> {
+async function sweepSection(charts: Charts, inputs: { source: string; rows: SweepRow[]; note?: string }[], scales: MetricScales): Promise<string> {
   const rows: NormalRow[] = normalizeSweepRows(inputs.flatMap((i) => i.rows));
   const sum = sweepSummary(rows);
   const parts: string[] = [];
@@ -194,10 +196,10 @@ async function sweepSection(charts: Charts, inputs: { source: string; rows: Swee
 <dt>runs</dt><dd>${groupDigits(sum.runs)} from ${inputs.map((i) => `<code>${esc(i.source)}</code>`).join(', ')}</dd>
 <dt>traces</dt><dd>${sum.traces.map((t) => esc(t)).join(', ')}</dd>
 <dt>algorithms</dt><dd>${sum.algorithms.map((a) => esc(a)).join(', ')}</dd>
-<dt>varied</dt><dd>${[...sum.parameters.map((p) => `${esc(p.name)}: ${p.values.map((v) => esc(parameterText(p.name, v))).join(', ')}`), ...sum.choices.map((c) => `${esc(c.name)}: ${c.values.map(esc).join(', ')}`)].join('<br>') || 'nothing (every run has the same parameters)'}</dd>
+<dt>varied</dt><dd>${[...sum.parameters.map((p) => `${esc(parameterName(p.name))}: ${p.values.map((v) => esc(parameterText(p.name, v))).join(', ')}`), ...sum.choices.map((c) => `${esc(parameterName(c.name))}: ${c.values.map(esc).join(', ')}`)].join('<br>') || 'nothing (every run has the same parameters)'}</dd>
 </dl>`);
   for (const i of inputs) if (i.note) parts.push(`<p class="missing"><code>${esc(i.source)}</code>: ${esc(i.note)}</p>`);
-  const specs = sweepChartSpecs(rows);
+  const specs = sweepChartSpecs(rows, scales);
   if (specs.length === 0) parts.push('<p class="missing">No numeric parameter takes two or more values in these runs, so there is no curve to draw; the runs are listed below.</p>');
   let lastTrace = '';
   for (const c of specs) {
@@ -214,8 +216,10 @@ async function sweepSection(charts: Charts, inputs: { source: string; rows: Swee
     return String(v);
   }));
   const numeric = columns.map((c) => !['trace', 'algorithm', 'stopReason', ...sum.choices.map((x) => x.name)].includes(c));
-  parts.push(`<details><summary>Every run (${rows.length}${rows.length > shown.length ? `, first ${shown.length} shown` : ''})</summary>\n${table(columns, body, numeric)}</details>`);
-  return section('sweep', 'Sweep: metrics against parameters', '<p class="lead">Total time and downtime against each parameter the sweep varied, one line per algorithm.</p>\n' + parts.join('\n'));
+  const METRIC_HEADERS: Record<string, string> = { totalTimeS: 'total s', downtimeMs: 'downtime ms', pagesSent: 'pages sent', iterations: 'iterations', stopReason: 'stop reason' };
+  const headers = columns.map((c) => METRIC_HEADERS[c] ?? parameterName(c));
+  parts.push(`<details><summary>Every run (${rows.length}${rows.length > shown.length ? `, first ${shown.length} shown` : ''})</summary>\n${table(headers, body, numeric)}</details>`);
+  return section('sweep', 'Sweep: metrics against parameters', '<p class="lead">Total time and downtime against each parameter the sweep varied, one line per algorithm and value of the other varied parameters; algorithms with identical results are one line, named together ("precopy = xen-v2").</p>\n' + parts.join('\n'));
 }
 
 function classify(items: ReportOptions['results']): { docs: { source: string; doc: ResultsDocument }[]; sweeps: { source: string; rows: SweepRow[]; note?: string }[] } {
@@ -241,7 +245,17 @@ export async function buildReport(opts: ReportOptions): Promise<string> {
   const kernelOf = (): Kernel => (kernel ??= createKernel('wasm'));
   const charts = new Charts();
   const sections: string[] = [];
-  const tracePaths = [...new Set([...docs.map((d) => d.doc.trace.path), ...sweeps.flatMap((s) => normalizeSweepRows(s.rows).map((r) => r.trace))])];
+  const sweepRows = sweeps.flatMap((s) => normalizeSweepRows(s.rows));
+  const tracePaths = [...new Set([...docs.map((d) => d.doc.trace.path), ...sweepRows.map((r) => r.trace)])];
+  // One scale per metric in every chart of the report, from all its values (results and sweeps).
+  const results = docs.flatMap((d) => d.doc.results);
+  const numbers = (m: string) => sweepRows.map((r) => r.values[m]).filter((v): v is number => typeof v === 'number');
+  const scales = decideScales({
+    ...(results.length ? { pagesSent: results.map((r) => r.pagesSent) } : {}),
+    totalTimeS: [...results.map((r) => r.totalTimeS), ...numbers('totalTimeS')],
+    downtimeMs: [...results.map((r) => r.downtimeMs), ...numbers('downtimeMs')],
+    ...(sweepRows.some((r) => typeof r.values.oracleTimeRatio === 'number') || results.some((r) => r.oracle) ? { oracleTimeRatio: [] } : {}),
+  });
   sections.push(await traceSection(charts, tracePaths, opts, kernelOf));
 
   if (docs.length > 0) {
@@ -256,7 +270,7 @@ export async function buildReport(opts: ReportOptions): Promise<string> {
       }
       cmp.push(docHeading(doc, many, source), comparisonTable(doc));
       const bars: string[] = [];
-      for (const m of ['pagesSent', 'totalTimeS', 'downtimeMs'] as const) bars.push(await charts.figure(m, metricBarSpec(doc, m, BAR_WIDTH)));
+      for (const m of ['pagesSent', 'totalTimeS', 'downtimeMs'] as const) bars.push(await charts.figure(m, metricBarSpec(doc, m, BAR_WIDTH, scales[m] === 'log')));
       cmp.push(`<div class="row">${bars.join('')}</div>`);
       rnd.push(docHeading(doc, many, source));
       rnd.push(await charts.figure('rounds-sent', roundsSpec(doc, 'pagesSent')));
@@ -271,7 +285,7 @@ export async function buildReport(opts: ReportOptions): Promise<string> {
     sections.push(section('rounds', 'Rounds', rnd.join('\n')));
     sections.push(section('oracle', 'Distance to the oracle', orc.join('\n')));
   }
-  if (sweeps.length > 0) sections.push(await sweepSection(charts, sweeps));
+  if (sweeps.length > 0) sections.push(await sweepSection(charts, sweeps, scales));
 
   const present = REPORT_SECTIONS.filter((s) => sections.some((x) => x.startsWith(`<section id="${s.id}"`)));
   const title = opts.title ?? 'migreplay report';
@@ -290,6 +304,7 @@ export async function buildReport(opts: ReportOptions): Promise<string> {
 <header>
 <h1>${esc(title)}</h1>
 <p class="lead">${docs.length ? `${docs.length} replay result${docs.length > 1 ? 's' : ''} (${[...new Set(links)].join(', ')} link)` : ''}${docs.length && sweeps.length ? '; ' : ''}${sweeps.length ? `sweep results` : ''} from ${inputs.map((i) => `<code>${esc(i)}</code>`).join(', ')}.</p>
+<p class="lead">Scales, the same in every chart: ${esc(scalesText(scales))} (log where a metric's values across the report span more than a decade).</p>
 <nav>${present.map((s) => `<a href="#${s.id}">${esc(s.title)}</a>`).join('')}</nav>
 </header>
 <main>

@@ -127,6 +127,7 @@ export function valueText(target: SetTarget, v: number | string): string {
   const kind = target.spec.kind;
   if (kind === 'duration') return `${v}s`;
   if (kind === 'size') return `${v}B`;
+  if (kind === 'rate') return `${v}B/s`;
   return String(v);
 }
 

@@ -3,7 +3,7 @@
 // opened once per worker, with its own kernel.
 import { workerData } from 'node:worker_threads';
 import { findAlgorithm } from '../algorithms/index.js';
-import { addOracleDistances, replay } from '../engine/replay.js';
+import { addOracleDistances, replay } from '../run/replay.js';
 import type { LinkParams, ReplayResult } from '../engine/types.js';
 import { MigreplayError } from '../errors.js';
 import { createKernel } from '../kernel/node.js';

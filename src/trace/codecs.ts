@@ -1,17 +1,13 @@
 // Compressed IPC bodies: ZSTD and LZ4_FRAME (what pyarrow and DuckDB write and read).
-// Decoders are pure JS so the browser reads the same files; the ZSTD encoder is a
-// wasm build that needs an async init, done once by enableZstdEncoder().
+// Decoders run in the browser as well: LZ4 is pure JS, ZSTD is libzstd's decoder in
+// WebAssembly (./codecs/zstd.ts), instantiated synchronously on first use. The ZSTD
+// encoder is another wasm build that needs an async init, done once by enableZstdEncoder().
 import { CompressionType, compressionRegistry } from 'apache-arrow';
-import { decompress as zstdDecompress } from 'fzstd';
 import lz4 from 'lz4js';
+import { zstdDecode } from './codecs/zstd.js';
 import { guardFlatbuffers } from './guard.js';
 
 let registered = false;
-
-// Decoders may return views at any offset; Arrow needs 8-byte alignment for Int64 data.
-function aligned(bytes: Uint8Array): Uint8Array {
-  return bytes.byteOffset % 8 === 0 ? bytes : bytes.slice();
-}
 
 // lz4js sizes its output from the frame's own header and, when that is absurd (a
 // corrupt or hostile trace), falls back to filling a JS array of that many zeros: the
@@ -50,6 +46,25 @@ function lz4Decode(src: Uint8Array): Uint8Array {
   return out.subarray(0, n);
 }
 
+// Arrow puts the uncompressed length of each compressed body buffer in the 8 bytes before
+// it, and both callers of a codec's decode — the direct reader (read.ts) and apache-arrow's
+// _decompressBuffers — pass the bytes after that prefix as a view into the message body,
+// so the prefix is there to read. apache-arrow JS (up to 21.x at least; arrow-js #470)
+// writes the *compressed* length there instead — every trace it wrote, the shipped ones
+// included — and that value says nothing about the decoded size; nor does -1 (a buffer
+// left uncompressed, which never reaches decode) or anything beyond 2^53.
+function declaredLength(data: Uint8Array): number | undefined {
+  if (data.byteOffset < 8) return undefined;
+  const prefix = new DataView(data.buffer, data.byteOffset - 8, 8);
+  const lo = prefix.getUint32(0, true);
+  const hi = prefix.getInt32(4, true);
+  if (hi < 0 || hi >= 2 ** 21) return undefined;
+  const length = hi * 2 ** 32 + lo;
+  return length === data.byteLength ? undefined : length;
+}
+
+const zstdCodec = (data: Uint8Array): Uint8Array => zstdDecode(data, declaredLength(data));
+
 /** Register the decoders (and the LZ4 encoder) with apache-arrow, and guard its metadata decoding; idempotent. */
 export function registerCodecs(): void {
   if (registered) return;
@@ -57,9 +72,9 @@ export function registerCodecs(): void {
   guardFlatbuffers();
   compressionRegistry.set(CompressionType.LZ4_FRAME, {
     encode: (data) => lz4.compress(data),
-    decode: (data) => aligned(lz4Decode(data)),
+    decode: lz4Decode, // a fresh buffer: 8-byte aligned, as Int64 data needs
   });
-  compressionRegistry.set(CompressionType.ZSTD, { decode: (data) => aligned(zstdDecompress(data)) });
+  compressionRegistry.set(CompressionType.ZSTD, { decode: zstdCodec });
 }
 
 /** Load the ZSTD encoder (async wasm init) so traces can be written ZSTD-compressed. */
@@ -69,6 +84,6 @@ export async function enableZstdEncoder(level = 9): Promise<void> {
   await zstd.init();
   compressionRegistry.set(CompressionType.ZSTD, {
     encode: (data) => zstd.compress(data, level),
-    decode: (data) => aligned(zstdDecompress(data)),
+    decode: zstdCodec,
   });
 }

@@ -1,9 +1,10 @@
 // Synthetic workloads: deterministic page-write traces generated epoch by epoch in
 // bounded memory (per-epoch work is O(page writes in that epoch); nothing holds the
 // whole trace). Each workload names, defaults and documents its parameters
-// (docs/workloads.md); `generateTrace` writes one through a TraceWriter. The seed
-// workloads imitate the experiments of the seed papers: `mail` (seed 001), `video-stream`
-// (seed 004), `hotpages` (seeds 000 and 003). No Node imports.
+// (docs/workloads.md); `generateTrace` writes one through a TraceWriter. Three
+// workloads imitate the papers' experiments (docs/reproductions.md#the-papers): `mail`
+// (Charchekhandra, PMTCS 2023), `video-stream` (the IMMP vCPU-limit paper), `hotpages`
+// (the page-frequency threshold paper; Ma, Liu & Liu, ICSESS 2010). No Node imports.
 import { fail } from '../errors.js';
 import { parseDuration, parseRate, parseSize } from '../units.js';
 import { Permutation, Rng, sampleDistinct, Zipf } from './random.js';
@@ -388,8 +389,8 @@ function phaseLengthUs(o: GenOptions): number {
 
 const hotpages: Workload = {
   id: 'hotpages',
-  summary: 'seeds 000/003: frequently updated pages rewritten many times a second, a warm set, and rare cold writes',
-  follows: 'seed 000 (threshold on per-page dirty frequency, Xen/CentOS 7) and seed 003 (Ma, Liu & Liu, ICSESS 2010, "frequently updated" bitmap)',
+  summary: 'frequently updated pages rewritten many times a second, a warm set, and rare cold writes (Ma, Liu & Liu, ICSESS 2010; the page-frequency threshold paper)',
+  follows: 'Ma, Liu & Liu, "Live virtual machine migration based on improved pre-copy approach", IEEE ICSESS 2010, doi:10.1109/ICSESS.2010.5552416 ("frequently updated" bitmap), and the page-frequency threshold paper (pages at or above a dirty-frequency threshold postponed to the last iteration, Xen on CentOS 7); both cited in full in docs/reproductions.md#the-papers',
   params: [
     { name: 'hot-size', kind: 'size-or-fraction', default: '1.5%', doc: 'frequently updated (hot) pages' },
     { name: 'hot-freq', kind: 'count-rate', default: 40, min: 0, doc: 'writes per second to each hot page (each epoch a hot page is dirty with probability 1 − e^(−f·interval))' },
@@ -407,7 +408,7 @@ const hotpages: Workload = {
   describe(o) {
     const hot = pagesOf(o, v(o, 'hot-size'));
     const warm = pagesOf(o, v(o, 'warm-size'));
-    return `hotpages: ${hot} hot pages written ${v(o, 'hot-freq')}×/s each, ${warm} warm pages ${v(o, 'warm-freq')}×/s each, ${v(o, 'cold-rate')} writes/s over the other ${o.memPages - hot - warm} pages (seeds 000, 003)`;
+    return `hotpages: ${hot} hot pages written ${v(o, 'hot-freq')}×/s each, ${warm} warm pages ${v(o, 'warm-freq')}×/s each, ${v(o, 'cold-rate')} writes/s over the other ${o.memPages - hot - warm} pages (the page-frequency threshold paper; Ma, Liu & Liu, ICSESS 2010)`;
   },
   generate(o, emit) {
     const rng = new Rng(o.seed, 'hotpages');
@@ -479,8 +480,8 @@ function mailPlan(o: GenOptions): MailPlan {
 
 const mail: Workload = {
   id: 'mail',
-  summary: 'seed 001: n users mail each other a file (n² mails) from VM2 to the migrated mail server VM1 on the same host',
-  follows: 'seed 001 (Charchekhandra, PMTCS 2023): XENVMC/Advance-XENVMC, Mclient sending n×n mails with 1 MB or 3 MB attachments',
+  summary: 'n users mail each other a file (n² mails) from VM2 to the migrated mail server VM1 on the same host (Charchekhandra, PMTCS 2023)',
+  follows: 'Charchekhandra, "The XENVMC communication protocol to improve the efficiency of live migration for co-resident virtual machines", PMTCS 2023, doi:10.54216/PMTCS.010103 (cited in full in docs/reproductions.md#the-papers): XENVMC/Advance-XENVMC, Mclient sending n×n mails with 1 MB or 3 MB attachments',
   defaults: { mem: '1GiB', duration: '60s' },
   columns: { comm: true },
   params: [
@@ -507,7 +508,7 @@ const mail: Workload = {
   describe(o) {
     const p = mailPlan(o);
     const end = p.repeat ? 'repeating until the end' : `until ${+p.endS.toFixed(3)} s`;
-    return `mail (seed 001): ${v(o, 'users')} users → ${p.mails} mails with a ${v(o, 'file-size')} B file (${p.wire} B on the wire) from VM2 to VM1${v(o, 'fetch') ? ' and fetched back' : ''}, one every ${+(p.cycleS * 1000).toFixed(3)} ms from ${p.startS} s ${end}; comm_pages: VM1 network buffers`;
+    return `mail (Charchekhandra, PMTCS 2023): ${v(o, 'users')} users → ${p.mails} mails with a ${v(o, 'file-size')} B file (${p.wire} B on the wire) from VM2 to VM1${v(o, 'fetch') ? ' and fetched back' : ''}, one every ${+(p.cycleS * 1000).toFixed(3)} ms from ${p.startS} s ${end}; comm_pages: VM1 network buffers`;
   },
   generate(o, emit) {
     const rng = new Rng(o.seed, 'mail');
@@ -592,8 +593,8 @@ function videoLayout(o: GenOptions) {
 
 const videoStream: Workload = {
   id: 'video-stream',
-  summary: 'seed 004: an HD MP4 streaming player (the IMMP) decoding frames at a frame rate and buffering the stream at its bitrate',
-  follows: 'seed 004 (vCPU-limit of the intensively memory-modifying process, Xen Server 6.5, 1-vCPU Ubuntu 12.04 VM of 490.7 MB, 100 Mbit/s LAN)',
+  summary: 'an HD MP4 streaming player (the IMMP) decoding frames at a frame rate and buffering the stream at its bitrate (the IMMP vCPU-limit paper)',
+  follows: 'the IMMP vCPU-limit paper (limits the vCPU share of the process that intensively modifies memory pages during pre-copy; XenServer 6.5, 1-vCPU Ubuntu 12.04 VM of 490.7 MB, HD video streaming over a 100 Mbit/s LAN; docs/reproductions.md#the-papers)',
   defaults: { mem: '512MiB', duration: '120s' },
   columns: { immp: true },
   params: [
@@ -614,7 +615,7 @@ const videoStream: Workload = {
   },
   describe(o) {
     const L = videoLayout(o);
-    return `video-stream (seed 004): ${v(o, 'resolution')} at ${v(o, 'fps')} fps, ${(v<number>(o, 'bitrate') * 8) / 1e6} Mbit/s; immp_pages: the player's ${v(o, 'decode-buffers')} decoded pictures of ${L.framePages} pages, ${v(o, 'display-buffers')} display pictures of ${L.displayPages} pages and a ${L.stream.size}-page stream buffer; background ${v(o, 'bg-rate')} writes/s over ${L.bg.size} pages plus network buffers`;
+    return `video-stream (the IMMP vCPU-limit paper): ${v(o, 'resolution')} at ${v(o, 'fps')} fps, ${(v<number>(o, 'bitrate') * 8) / 1e6} Mbit/s; immp_pages: the player's ${v(o, 'decode-buffers')} decoded pictures of ${L.framePages} pages, ${v(o, 'display-buffers')} display pictures of ${L.displayPages} pages and a ${L.stream.size}-page stream buffer; background ${v(o, 'bg-rate')} writes/s over ${L.bg.size} pages plus network buffers`;
   },
   generate(o, emit) {
     const rng = new Rng(o.seed, 'video-stream');

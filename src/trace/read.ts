@@ -1,10 +1,12 @@
 // Reads traces (Arrow IPC file or stream form, plain or ZSTD/LZ4 bodies) batch by
 // batch and checks every rule of the schema. No Node imports: bytes come from a
 // ByteSource (src/trace/node.ts for files, bytesSource() for memory).
+import { parseDataPages } from './data-pages.js';
 import {
   compressionRegistry, Message, MessageHeader, RecordBatchReader, Type,
   type Data, type DataType, type Field, type RecordBatch, type Schema,
 } from 'apache-arrow';
+import { ByteBuffer } from 'flatbuffers';
 import { fail, MigreplayError } from '../errors.js';
 import { registerCodecs } from './codecs.js';
 import {
@@ -76,7 +78,7 @@ function openReader(src: ByteSource): RecordBatchReader {
     reader = RecordBatchReader.from(src.chunks(start)) as RecordBatchReader;
     reader.open();
   } catch (e) {
-    problem = oneLine(e);
+    problem = detail(e);
     reader = undefined;
   }
   if (!reader?.schema) {
@@ -86,7 +88,7 @@ function openReader(src: ByteSource): RecordBatchReader {
       reader.open();
       checkFooterBlocks(src, reader);
     } catch (e2) {
-      return fail('not-arrow', `${src.name}: not a readable Arrow IPC file (${oneLine(e2)})`);
+      return fail('not-arrow', `${src.name}: not a readable Arrow IPC file (${detail(e2, 'its footer or schema does not decode')})`);
     }
   }
   if (!reader.schema) fail('not-arrow', `${src.name}: not an Arrow IPC file or stream (no schema message)`);
@@ -114,6 +116,272 @@ function checkFooterBlocks(src: ByteSource, reader: RecordBatchReader): void {
 
 function oneLine(e: unknown): string {
   return String(e instanceof Error ? e.message : e).split('\n')[0]!.slice(0, 200);
+}
+
+// Details migreplay words itself (the flatbuffers guard, the LZ4 frame walk, the footer
+// check): kept in messages. Any other exception's text (apache-arrow's, V8's) is not a
+// message for users: it is replaced by what it means.
+const OWN_DETAIL = /^(corrupt |the footer's record batch)/;
+
+/** The detail of an error while decoding, in migreplay's words. */
+function detail(e: unknown, otherwise = 'its bytes are not valid Arrow data'): string {
+  if (e instanceof MigreplayError) throw e;
+  const text = oneLine(e);
+  return OWN_DETAIL.test(text) ? text : otherwise;
+}
+
+// ---------------------------------------------------------------------------------------
+// The structure of the bytes, checked once when a trace is opened, before apache-arrow or
+// the direct reader decode anything: every IPC message is framed within the bytes there
+// are, the stream has one schema, at its start (or, for apache-arrow's own files, the
+// footer holds it), every record batch's buffers lie inside its body, and the schema's
+// metadata has each key once. What breaks one of these is said in migreplay's words:
+// apache-arrow would otherwise read a second schema as a change of columns, a negative
+// buffer offset as one counted from the end of the body, a repeated key as its last value.
+
+/** Why a message cannot be read, as a phrase for a message. */
+class Broken {
+  constructor(readonly why: string) {}
+}
+
+/** One IPC message, its framing checked: metadata and body within the bytes. */
+interface Frame { pos: number; message: Message; meta: Uint8Array; bodyLength: number; end: number }
+
+/** The message at `pos` (the stream part ends at `limit`), the end of the stream, or why it cannot be read. */
+function frameAt(src: ByteSource, pos: number, limit: number): Frame | 'end' | Broken {
+  const left = limit - pos;
+  if (left <= 0) return 'end';
+  const head = src.read(pos, Math.min(8, left));
+  const cutPrefix = new Broken("the bytes end inside a message's length prefix");
+  if (head.byteLength < 4) return cutPrefix;
+  let prefix = 4;
+  let metaLength = int32At(head, 0);
+  if (metaLength === -1) {
+    if (head.byteLength < 8) return cutPrefix;
+    metaLength = int32At(head, 4);
+    prefix = 8;
+  }
+  if (metaLength === 0) return 'end'; // the end-of-stream marker
+  if (metaLength < 0) return new Broken(`a message length of ${metaLength} bytes`);
+  const room = left - prefix;
+  if (metaLength > room) return new Broken(`a message of ${metaLength} metadata bytes, but only ${room} follow`);
+  const meta = src.read(pos + prefix, metaLength);
+  if (meta.byteLength < metaLength) return new Broken(`a message of ${metaLength} metadata bytes, but only ${meta.byteLength} could be read`);
+  let message: Message;
+  try {
+    message = Message.decode(meta);
+  } catch {
+    return new Broken('message metadata that does not decode');
+  }
+  const bodyLength = message.bodyLength;
+  const bodyStart = pos + prefix + metaLength;
+  if (!Number.isSafeInteger(bodyLength) || bodyLength < 0) return new Broken(`a message body length of ${bodyLength} bytes`);
+  if (bodyLength > limit - bodyStart) return new Broken(`a message body of ${bodyLength} bytes, but only ${limit - bodyStart} follow`);
+  return { pos, message, meta, bodyLength, end: bodyStart + bodyLength };
+}
+
+/** The decoded header of a message, or undefined when its flatbuffer does not decode. */
+function headerOf<T>(frame: Frame): T | undefined {
+  try {
+    return frame.message.header() as T;
+  } catch {
+    return undefined;
+  }
+}
+
+// The few flatbuffer fields read here, straight from the bytes (the vtable slots of Arrow's
+// Message.fbs, Schema.fbs and File.fbs: slot = 4 + 2 × field index): Message.header (2),
+// Schema.custom_metadata (2), KeyValue.key (0), Footer.schema (1), Footer.recordBatches (3),
+// a Block struct of 24 bytes (offset: long at 0). apache-arrow decodes metadata into a Map.
+const SLOT = { messageHeader: 8, schemaMetadata: 8, keyValueKey: 4, footerSchema: 6, footerBatches: 10 } as const;
+
+/** The root table of a flatbuffer. */
+const fbRoot = (bb: ByteBuffer): number => bb.readInt32(bb.position()) + bb.position();
+/** The table a field points at, or 0 when the field is absent. */
+function fbTable(bb: ByteBuffer, table: number, slot: number): number {
+  const o = bb.__offset(table, slot);
+  return o ? bb.__indirect(table + o) : 0;
+}
+/** Where a vector field's entries start and how many there are (none when absent). */
+function fbVector(bb: ByteBuffer, table: number, slot: number): { start: number; length: number } {
+  const o = bb.__offset(table, slot);
+  return o ? { start: bb.__vector(table + o), length: bb.__vector_len(table + o) } : { start: 0, length: 0 };
+}
+
+/** The metadata keys of the Schema table at `schema`, as stored, repeats included (a Map would keep one of each). */
+function rawMetadataKeys(bb: ByteBuffer, schema: number): (string | null)[] {
+  const keys: (string | null)[] = [];
+  const v = fbVector(bb, schema, SLOT.schemaMetadata);
+  for (let i = 0; i < v.length; i++) {
+    const kv = bb.__indirect(v.start + 4 * i);
+    const o = bb.__offset(kv, SLOT.keyValueKey);
+    keys.push(o ? (bb.__string(kv + o) as string) : null);
+  }
+  return keys;
+}
+
+/**
+ * For each buffer and field node of a record batch of this schema, the top-level column
+ * it belongs to (depth first, as the IPC format lays them out); undefined for a type whose
+ * layout is not spelled out here (the counts are then not checked).
+ */
+function columnLayout(schema: Schema): { buffers: string[]; nodes: number } | undefined {
+  const buffers: string[] = [];
+  let nodes = 0;
+  const visit = (type: DataType, column: string): boolean => {
+    nodes++;
+    const own = (n: number) => { for (let i = 0; i < n; i++) buffers.push(column); };
+    const children = () => Array.isArray(type.children) && type.children.length > 0 && type.children.every((c) => c?.type !== undefined && visit(c.type, column));
+    switch (type.typeId) {
+      case Type.Null: return true;
+      case Type.Int: case Type.Float: case Type.Bool: case Type.Decimal: case Type.Date: case Type.Time:
+      case Type.Timestamp: case Type.Interval: case Type.Duration: case Type.FixedSizeBinary: case Type.Dictionary:
+        own(2);
+        return true;
+      case Type.Utf8: case Type.Binary: case Type.LargeUtf8: case Type.LargeBinary:
+        own(3);
+        return true;
+      case Type.List: case Type.LargeList: case Type.Map:
+        own(2);
+        return children();
+      case Type.FixedSizeList: case Type.Struct:
+        own(1);
+        return children();
+      default:
+        return false;
+    }
+  };
+  try {
+    for (const f of schema.fields) if (!visit(f.type, f.name)) return undefined;
+  } catch {
+    return undefined; // a malformed type (a corrupt schema): checkSchema says what is wrong with it
+  }
+  return { buffers, nodes };
+}
+
+/** A record batch message's field nodes and buffers, checked against its body and the schema. */
+function checkBatchFrame(name: string, k: number, frame: Frame, layout: ReturnType<typeof columnLayout>): void {
+  const corrupt = (why: string): never => fail('truncated', `${name}: batch ${k}: ${why}; the trace is truncated or corrupt`);
+  const rb = headerOf<{ length: number; nodes: { length: number; nullCount: number }[]; buffers: { offset: number; length: number }[] }>(frame);
+  if (!rb || !Array.isArray(rb.nodes) || !Array.isArray(rb.buffers)) return corrupt('cannot decode (message metadata that does not decode)');
+  // Arrow JS counts rows and list entries in 32-bit integers (and its bit routines recurse forever beyond).
+  const MAX_ROWS = 2 ** 31 - 1;
+  if (!Number.isSafeInteger(rb.length) || rb.length < 0 || rb.length > MAX_ROWS) corrupt(`cannot decode (a row count of ${rb.length})`);
+  if (layout && (rb.nodes.length !== layout.nodes || rb.buffers.length !== layout.buffers.length)) {
+    corrupt(`cannot decode (its message lays out ${rb.nodes.length} field nodes and ${rb.buffers.length} buffers, the schema's columns ${layout.nodes} and ${layout.buffers.length})`);
+  }
+  rb.nodes.forEach((node, i) => {
+    if (!(Number.isSafeInteger(node.length) && Number.isSafeInteger(node.nullCount) && node.length >= 0 && node.length <= MAX_ROWS && node.nullCount >= 0 && node.nullCount <= node.length)) {
+      corrupt(`cannot decode (field node ${i} has length ${node.length} and ${node.nullCount} nulls)`);
+    }
+  });
+  rb.buffers.forEach((b, i) => {
+    if (!(Number.isSafeInteger(b.offset) && Number.isSafeInteger(b.length) && b.offset >= 0 && b.length >= 0 && b.offset + b.length <= frame.bodyLength)) {
+      const column = layout ? ` (column '${shown(layout.buffers[i]!)}')` : '';
+      corrupt(`buffer ${i}${column} lies outside the message body (offset ${b.offset}, length ${b.length}; the body has ${frame.bodyLength} bytes)`);
+    }
+  });
+}
+
+/** Which messages may stand where a record batch does. */
+function checkBatchType(name: string, k: number, frame: Frame): 'batch' | 'dictionary' {
+  const type = frame.message.headerType;
+  if (type === MessageHeader.RecordBatch) return 'batch';
+  if (type === MessageHeader.DictionaryBatch) return 'dictionary';
+  if (type === MessageHeader.Schema) fail('schema', `${name}: a second schema message after ${k} record batch${k === 1 ? '' : 'es'} (a trace has one schema, at its start)`);
+  return fail('truncated', `${name}: batch ${k}: a ${MessageHeader[type] ?? 'unknown'} message where a record batch belongs; the trace is truncated or corrupt`);
+}
+
+/**
+ * Check the structure of the bytes (see above) and the schema's metadata keys; one-line
+ * errors in migreplay's words. Reads every message's metadata, not the bodies.
+ */
+function checkStructure(src: ByteSource): void {
+  const start = streamStart(src);
+  const limit = streamLimit(src, start);
+  const first = frameAt(src, start, limit);
+  if (!(first instanceof Broken) && first !== 'end' && first.message.headerType === MessageHeader.Schema) {
+    const schema = headerOf<Schema>(first);
+    let keys: (string | null)[] | undefined;
+    try {
+      const bb = new ByteBuffer(first.meta);
+      const table = fbTable(bb, fbRoot(bb), SLOT.messageHeader);
+      keys = table ? rawMetadataKeys(bb, table) : [];
+    } catch {
+      keys = undefined;
+    }
+    if (!schema || !keys) return fail('not-arrow', `${src.name}: not an Arrow IPC file or stream (its schema message does not decode)`);
+    checkMetadataKeys(src.name, keys);
+    const layout = columnLayout(schema);
+    let k = 0;
+    for (let pos = first.end; ;) {
+      const f = frameAt(src, pos, limit);
+      if (f === 'end') return;
+      if (f instanceof Broken) fail('truncated', `${src.name}: batch ${k}: cannot decode (${f.why}); the trace is truncated or corrupt`);
+      if (checkBatchType(src.name, k, f) === 'batch') checkBatchFrame(src.name, k++, f, layout);
+      pos = f.end;
+    }
+  }
+  if (start === 0) {
+    // A stream: it must start with its schema.
+    if (first === 'end') fail('not-arrow', `${src.name}: not an Arrow IPC file or stream (no schema message)`);
+    if (first instanceof Broken) fail('not-arrow', `${src.name}: not an Arrow IPC file or stream (no schema message at its start: ${first.why})`);
+    fail('not-arrow', `${src.name}: not an Arrow IPC file or stream (it starts with a ${MessageHeader[first.message.headerType] ?? 'unknown'} message, not a schema)`);
+  }
+  checkFooterStructure(src);
+}
+
+/** The file form without a schema message after its magic (apache-arrow's own writer): the footer holds the schema and says where the batches are. */
+function checkFooterStructure(src: ByteSource): void {
+  const unreadable = (why: string): never => fail('not-arrow', `${src.name}: not a readable Arrow IPC file (${why})`);
+  const length = int32At(src.read(src.size - 10, 4), 0);
+  const footerStart = src.size - 10 - length;
+  if (!(length > 0 && footerStart >= 8)) unreadable(`no schema message after its magic, and a footer length of ${length} bytes in a ${src.size}-byte file`);
+  let keys: (string | null)[];
+  let blocks: { offset: number }[];
+  try {
+    const bb = new ByteBuffer(src.read(footerStart, length));
+    const footer = fbRoot(bb);
+    const schema = fbTable(bb, footer, SLOT.footerSchema);
+    if (!schema) throw new Error('no schema');
+    keys = rawMetadataKeys(bb, schema);
+    const v = fbVector(bb, footer, SLOT.footerBatches);
+    if (v.start + 24 * v.length > bb.capacity()) throw new Error('record batch blocks past the footer');
+    blocks = [];
+    for (let i = 0; i < v.length; i++) blocks.push({ offset: Number(bb.readInt64(v.start + 24 * i)) });
+  } catch {
+    return unreadable('no schema message after its magic, and its footer does not decode');
+  }
+  checkMetadataKeys(src.name, keys);
+  if (src.size > WHOLE_FILE_LIMIT) unreadable('no schema message after its magic, and at more than 2 GiB it is too large to be read through its footer');
+  // The schema as apache-arrow decodes it, for the layout of the batches.
+  let schema: Schema | undefined;
+  try {
+    const reader = RecordBatchReader.from(src.read(0, src.size)) as RecordBatchReader;
+    reader.open();
+    schema = reader.schema;
+  } catch {
+    schema = undefined;
+  }
+  if (!schema) return unreadable("its footer's schema does not decode");
+  const layout = columnLayout(schema);
+  blocks.forEach((b, k) => {
+    const f = Number.isSafeInteger(b.offset) && b.offset >= 8 ? frameAt(src, b.offset, footerStart) : new Broken(`the footer places it at byte ${b.offset}`);
+    if (f === 'end') fail('truncated', `${src.name}: batch ${k}: cannot decode (the footer places it at byte ${b.offset}, where no message is); the trace is truncated or corrupt`);
+    if (f instanceof Broken) fail('truncated', `${src.name}: batch ${k}: cannot decode (${f.why}); the trace is truncated or corrupt`);
+    if (f.message.headerType !== MessageHeader.RecordBatch) fail('truncated', `${src.name}: batch ${k}: the footer points at a ${MessageHeader[f.message.headerType] ?? 'unknown'} message, not a record batch; the trace is truncated or corrupt`);
+    checkBatchFrame(src.name, k, f, layout);
+  });
+}
+
+/** Each schema metadata key once: apache-arrow would keep one of the values without a word. */
+function checkMetadataKeys(src: string, keys: (string | null)[]): void {
+  const seen = new Set<string>();
+  for (const key of keys) {
+    if (key === null) continue;
+    if (seen.has(key)) fail('schema', `${src}: schema metadata key '${shown(key)}' appears more than once (each key has one value)`);
+    seen.add(key);
+  }
 }
 
 /** Text from the file, for a one-line message: control characters escaped, long text cut. */
@@ -156,6 +424,7 @@ export function parseMeta(src: string, metadata: Map<string, string>): TraceMeta
     raw,
   };
   for (const key of ['source', 'workload', 'description'] as const) if (raw[META_KEYS[key]] !== undefined) meta[key] = raw[META_KEYS[key]];
+  if (raw['data_pages'] !== undefined) meta.dataPages = parseDataPages(src, raw['data_pages'], memPages);
   return meta;
 }
 
@@ -166,6 +435,11 @@ function isUint32List(type: DataType): boolean {
 }
 
 function checkSchema(src: string, schema: Schema): void {
+  const names = new Set<string>();
+  for (const f of schema.fields) {
+    if (names.has(f.name)) fail('schema', `${src}: two columns named '${shown(f.name)}' (a column name is used once)`);
+    names.add(f.name);
+  }
   const field = (name: string): Field | undefined => schema.fields.find((f) => f.name === name);
   const t = field(COLUMNS.t);
   if (!t) fail('schema', `${src}: no '${COLUMNS.t}' column`);
@@ -183,7 +457,9 @@ function checkSchema(src: string, schema: Schema): void {
 /** A type as apache-arrow names it; a corrupt one (a List without its item field) cannot name itself. */
 function typeName(type: DataType): string {
   try {
-    return shown(String(type), 80);
+    const name = String(type);
+    if (/undefined|null|NaN/.test(name)) throw new Error(name); // a field of the type is corrupt: Timestamp<undefined>
+    return shown(name, 80);
   } catch {
     return `a malformed ${Type[type.typeId] ?? 'unknown'} type`;
   }
@@ -197,6 +473,9 @@ function listColumn(src: string, batchIndex: number, batch: RecordBatch, name: s
   const data = vector.data[0] as Data;
   const child = data.children[0]!;
   if (data.nullCount > 0 || child.nullCount > 0) fail('trace-rule', `${src}: batch ${batchIndex}: column '${name}' has nulls`);
+  if (data.length !== batch.numRows || !data.valueOffsets || data.valueOffsets.length < data.offset + data.length + 1) {
+    fail('truncated', `${src}: batch ${batchIndex}: column '${name}' does not hold a list for each of the batch's ${batch.numRows} rows; the trace is truncated or corrupt`);
+  }
   const raw = data.valueOffsets.subarray(data.offset, data.offset + data.length + 1) as Int32Array;
   const base = raw[0]!;
   const values = (child.values as Uint32Array).subarray(child.offset + base, child.offset + raw[data.length]!);
@@ -214,6 +493,9 @@ function decodeBatch(src: string, batchIndex: number, batch: RecordBatch): Epoch
   if (length === 0) return { length: 0, tUs: new Float64Array(0), offsets: new Int32Array(1), pages: new Uint32Array(0) };
   const tData = batch.getChild(COLUMNS.t)!.data[0] as Data;
   if (tData.nullCount > 0) fail('trace-rule', `${src}: batch ${batchIndex}: column '${COLUMNS.t}' has nulls`);
+  if (tData.length !== length || !tData.values || tData.values.length < tData.offset + length) {
+    fail('truncated', `${src}: batch ${batchIndex}: column '${COLUMNS.t}' does not hold a value for each of the batch's ${length} rows; the trace is truncated or corrupt`);
+  }
   const t64 = (tData.values as BigInt64Array | BigUint64Array).subarray(tData.offset, tData.offset + length);
   const tUs = new Float64Array(length);
   for (let i = 0; i < length; i++) tUs[i] = Number(t64[i]!);
@@ -236,7 +518,7 @@ function* decodeAll(src: ByteSource, reader: RecordBatchReader): Iterable<EpochB
       next = it.next();
     } catch (e) {
       if (e instanceof MigreplayError) throw e;
-      return fail('truncated', `${src.name}: batch ${index}: cannot decode (${oneLine(e)}); the trace is truncated or corrupt`);
+      return fail('truncated', `${src.name}: batch ${index}: cannot decode (${detail(e)}); the trace is truncated or corrupt`);
     }
     if (next.done) return;
     yield decodeBatch(src.name, index++, next.value);
@@ -323,7 +605,7 @@ function directBatch(header: ReturnType<Message['header']>, body: Uint8Array, la
     const raw = body.subarray(offset + 8, offset + n);
     const lo = int32At(body, offset);
     const hi = int32At(body, offset + 4);
-    return lo === -1 && hi === -1 ? raw : codec.decode!(raw);
+    return lo === -1 && hi === -1 ? raw.slice() : codec.decode!(raw); // a copy: a view would keep the compressed body alive
   };
   const tNode = rb.nodes[layout.t.node]!;
   if (tNode.length !== length || tNode.nullCount !== 0) return GIVE_UP;
@@ -507,6 +789,7 @@ export function openTrace(src: ByteSource, options: OpenOptions = {}): Trace {
   let kept: EpochBatch[] | undefined = keepLimit > 0 ? [] : undefined;
   let keptBytes = 0;
   const keptBuffers = new Set<ArrayBufferLike>();
+  checkStructure(src);
   const reader = openReader(src);
   const schema = reader.schema;
   const layout = directLayout(schema);

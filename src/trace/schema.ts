@@ -1,4 +1,4 @@
-// The trace format of DESIGN.md, schema version 1: column names, metadata keys, limits.
+// The trace format of docs/trace-format.md, schema version 1: column names, metadata keys, limits.
 
 /** The schema version this build reads and writes. */
 export const SCHEMA_VERSION = '1';
@@ -36,6 +36,8 @@ export interface TraceMeta {
   source?: string;
   workload?: string;
   description?: string;
+  /** `data_pages`: the pages holding data at trace start (absent: unknown, every page counts as data). */
+  dataPages?: readonly (readonly [number, number])[];
   /** Every key/value of the schema metadata, unknown ones included. */
   raw: Record<string, string>;
 }

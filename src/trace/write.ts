@@ -1,4 +1,4 @@
-// Writes traces in the Arrow format of DESIGN.md, epoch by epoch, in bounded memory:
+// Writes traces in the Arrow format of docs/trace-format.md, epoch by epoch, in bounded memory:
 // epochs are buffered into record batches of about `batchPages` page numbers and
 // handed to a byte sink as soon as each batch is complete. No Node imports.
 import {
@@ -22,6 +22,12 @@ export interface TraceHeader {
   description?: string;
   /** Further metadata keys, written as they are. */
   extra?: Record<string, string>;
+  /**
+   * The whole schema metadata, written exactly as given (keys, values, order) instead of
+   * what the fields above would make: a conversion that keeps a trace's own metadata.
+   * The caller checks it (parseMeta) and keeps memPages/pageSize consistent with it.
+   */
+  metadata?: ReadonlyMap<string, string>;
   hasComm?: boolean;
   hasImmp?: boolean;
 }
@@ -66,6 +72,7 @@ export function traceSchema(h: TraceHeader): Schema {
   const fields = [new Field(COLUMNS.t, new Int64(), false), new Field(COLUMNS.pages, LIST_TYPE(), false)];
   if (h.hasComm) fields.push(new Field(COLUMNS.comm, LIST_TYPE(), false));
   if (h.hasImmp) fields.push(new Field(COLUMNS.immp, LIST_TYPE(), false));
+  if (h.metadata) return new Schema(fields, new Map(h.metadata));
   const md = new Map<string, string>([[META_KEYS.schema, SCHEMA_VERSION], [META_KEYS.pageSize, String(h.pageSize)], [META_KEYS.memPages, String(h.memPages)]]);
   if (h.intervalUs !== undefined) md.set(META_KEYS.intervalUs, String(Math.round(h.intervalUs)));
   if (h.durationUs !== undefined) md.set(META_KEYS.durationUs, String(Math.round(h.durationUs)));

@@ -52,21 +52,72 @@ int main(int argc, char **argv){
 }
 `;
 
-/** /init of the initramfs: reads dm= ds= dh= dt= from the kernel command line. */
+/** Programs of Debian copied into the initramfs with their libraries: [binary name, Debian package]. */
+export const GUEST_PROGRAMS: readonly [string, string][] = [
+  ['xz', 'xz-utils'],
+  ['sqlite3', 'sqlite3'],
+  ['perl', 'perl-base'],
+];
+
+/** The sqlite workload, one pass (run in a loop on a database in the guest's tmpfs). */
+export const SQLITE_WORK = `PRAGMA journal_mode=OFF;
+PRAGMA cache_size=-8000;
+DROP TABLE IF EXISTS t;
+CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT, c REAL);
+WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 60000)
+INSERT INTO t SELECT i, hex(randomblob(48)), random() FROM r;
+CREATE INDEX tb ON t(b);
+UPDATE t SET c = c / 2 WHERE a % 3 = 0;
+`;
+
+/** The perl workload: build a big hash, sort its keys, forever. */
+export const PERL_WORK = `srand(7);
+my $n = 0;
+while (1) {
+  my %h;
+  for my $i (1 .. 30000) { $h{int(rand(1e9))} = "v$i" x 4; }
+  my @k = sort { $a <=> $b } keys %h;
+  $n++;
+  print "work: perl pass $n\n";
+}
+`;
+
+/** The xz workload's data: ~12 MB of text from random words (deterministic). */
+export const GEN_TEXT_PL = `srand(1);
+my @w = map { join '', map { chr(97 + int rand 26) } 1 .. (3 + int rand 8) } 1 .. 4000;
+my $n = 0;
+while ($n < 12e6) { my $l = join ' ', map { $w[rand @w] } 1 .. 12; print "$l\n"; $n += length($l) + 1; }
+`;
+
+/**
+ * /init of the initramfs: reads wl= (dirtier, xz, sqlite, perl) and dm= ds= dh= dt=
+ * (the dirtier's arguments) from the kernel command line, starts the workload in the
+ * background, prints WORK_READY once it runs (after its data is made, for xz). The
+ * programs are called by their full paths: busybox has applets of the same names.
+ */
 export const GUEST_INIT = `#!/bin/busybox sh
-/bin/busybox mount -t proc proc /proc
-/bin/busybox mount -t sysfs sys /sys
-/bin/busybox mount -t devtmpfs dev /dev 2>/dev/null
-M=64; S=1024; H=1; T=1000
+/bin/busybox --install -s /bin
+export PATH=/bin:/usr/bin HOME=/tmp
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev 2>/dev/null
+W=dirtier; M=64; S=1024; H=1; T=1000
 for a in $(cat /proc/cmdline); do
   case "$a" in
-    dm=*) M=\${a#dm=};; ds=*) S=\${a#ds=};; dh=*) H=\${a#dh=};; dt=*) T=\${a#dt=};;
+    wl=*) W=\${a#wl=};; dm=*) M=\${a#dm=};; ds=*) S=\${a#ds=};; dh=*) H=\${a#dh=};; dt=*) T=\${a#dt=};;
   esac
 done
-echo "init: starting dirtier $M $S $H $T"
-/bin/dirtier $M $S $H $T &
-echo "DIRTIER_STARTED"
-while true; do /bin/busybox sleep 3600; done
+echo "init: workload $W"
+case "$W" in
+  dirtier) /bin/dirtier $M $S $H $T & ;;
+  xz) /usr/bin/perl /work/gen-text.pl > /tmp/data; echo "init: data $(wc -c < /tmp/data) bytes"
+      (n=0; while true; do /usr/bin/xz -6 -T1 -c /tmp/data > /dev/null; n=$((n+1)); echo "work: xz pass $n"; done) & ;;
+  sqlite) (n=0; while true; do /usr/bin/sqlite3 -batch /tmp/t.db < /work/sqlite.sql > /dev/null; n=$((n+1)); echo "work: sqlite pass $n"; done) & ;;
+  perl) /usr/bin/perl /work/hash.pl & ;;
+  *) echo "init: unknown workload $W";;
+esac
+echo "WORK_READY"
+while true; do sleep 3600; done
 `;
 
 /** nothp.c: PR_SET_THP_DISABLE, then exec. */

@@ -5,6 +5,7 @@
 // pages held data at that moment (metadata `data_pages`, docs/trace-format.md).
 import * as fs from 'node:fs';
 import { fileSource } from '../io/files.js';
+import { registerCodecs } from '../trace/codecs.js';
 import { openTrace } from '../trace/read.js';
 import { TraceWriter } from '../trace/write.js';
 
@@ -72,6 +73,13 @@ export function parseRanges(text: string, each: (first: number, last: number) =>
   }
 }
 
+/** A piece of the capture [fromUs, toUs) (µs since migrate, negative before it) placed at trace time atUs. */
+export interface TraceSegment {
+  fromUs: number;
+  toUs: number;
+  atUs: number;
+}
+
 export interface GuestTraceInput {
   rawTrace: string;
   /** CSV page,vpn,epoch of the capture. */
@@ -85,16 +93,37 @@ export interface GuestTraceInput {
   out: string;
   /** Instead of the writes from migrate on, keep the `beforeUs` µs of writes just before it (an unthrottled workload, for auto-converge). */
   beforeUs?: number;
+  /**
+   * Post-copy: the source's writes up to `atUs` (µs after migrate, migrate-start-postcopy),
+   * then — the guest runs at the destination, whose writes cannot be captured — the
+   * source's writes of the `tailUs` µs before migrate, repeated until `untilUs`.
+   */
+  postcopy?: { atUs: number; tailUs: number; untilUs: number };
+  /** Text for the description: what the trace holds. */
+  what?: string;
+}
+
+/** The segments of the capture a guest trace is made of (µs relative to migrate; the capture ends at captureEndUs). */
+export function traceSegments(i: Pick<GuestTraceInput, 'beforeUs' | 'postcopy'>, migrateAtUs: number, captureEndUs: number): TraceSegment[] {
+  if (i.beforeUs !== undefined) {
+    const b = Math.min(i.beforeUs, migrateAtUs);
+    return [{ fromUs: -b, toUs: 0, atUs: 0 }];
+  }
+  if (!i.postcopy) return [{ fromUs: 0, toUs: captureEndUs, atUs: 0 }];
+  const { atUs, untilUs } = i.postcopy;
+  const tail = Math.min(i.postcopy.tailUs, migrateAtUs);
+  if (!(tail > 0)) throw new Error('no capture before migrate to stand for the guest at the destination');
+  const out: TraceSegment[] = [{ fromUs: 0, toUs: Math.min(atUs, captureEndUs), atUs: 0 }];
+  for (let at = atUs; at < untilUs; at += tail) out.push({ fromUs: -tail, toUs: 0, atUs: at });
+  return out;
 }
 
 /** Write the guest trace; returns where the migration began on the capture's clock. */
-export function guestTrace(i: GuestTraceInput): { migrateAtTraceUs: number; epochs: number; events: number } {
+export function guestTrace(i: GuestTraceInput): { migrateAtTraceUs: number; epochs: number; events: number; segments: TraceSegment[] } {
   const raw = openTrace(fileSource(i.rawTrace));
   const t0 = raw.meta.raw['capture.t0_monotonic_ns'];
   if (!t0) throw new Error(`${i.rawTrace}: no capture.t0_monotonic_ns`);
   const migrateAtTraceUs = Number(i.migrateNs - BigInt(t0)) / 1000;
-  const before = i.beforeUs !== undefined ? Math.min(i.beforeUs, migrateAtTraceUs) : undefined;
-  const origin = before !== undefined ? migrateAtTraceUs - before : migrateAtTraceUs; // trace time 0
   // page number → [(from epoch, guest page or -1)]
   const firstVpn = i.ram.start / PAGE;
   const endVpn = firstVpn + i.memPages;
@@ -116,28 +145,9 @@ export function guestTrace(i: GuestTraceInput): { migrateAtTraceUs: number; epoc
     for (const [e, v] of list) if (e <= epoch) g = v;
     return g;
   };
-  const durationUs = Math.round(before !== undefined ? before : raw.summary.durationUs - migrateAtTraceUs);
-  if (!(durationUs > 0)) throw new Error('the capture ended before the migration began');
-  const chunks: Uint8Array[] = [];
-  const w = new TraceWriter((c) => chunks.push(c.slice()), {
-    memPages: i.memPages,
-    pageSize: PAGE,
-    intervalUs: raw.meta.intervalUs,
-    durationUs,
-    source: raw.meta.source,
-    workload: 'guest RAM of the source QEMU during a real migration (migreplay validate qemu)',
-    description: `capture of the source QEMU process restricted to its guest RAM mapping, pages numbered from the mapping's start, ${before !== undefined ? `the ${before / 1e6} s before migrate (unthrottled)` : 't = 0 at migrate'}; ${raw.meta.description ?? ''}`,
-    extra: { data_pages: i.data, 'validate.migrate_at_capture_us': String(Math.round(migrateAtTraceUs)) },
-  });
-  // Epochs as starts; epoch e ends where e+1 starts (the last at durationUs).
+  // Every epoch of the capture: start (µs relative to migrate) and its guest pages.
+  const all: { t: number; pages: number[] }[] = [];
   let epoch = 0;
-  let events = 0, epochs = 0;
-  let pending: { t: number; pages: number[] } | undefined;
-  const emit = (t: number, pages: number[]) => {
-    w.epoch(t, pages);
-    epochs++;
-    events += pages.length;
-  };
   for (const b of raw.batches()) {
     for (let r = 0; r < b.length; r++, epoch++) {
       const pages: number[] = [];
@@ -146,21 +156,54 @@ export function guestTrace(i: GuestTraceInput): { migrateAtTraceUs: number; epoc
         if (g >= 0) pages.push(g);
       }
       pages.sort((x, y) => x - y);
-      const t = Math.round(b.tUs[r]! - origin);
-      if (before !== undefined && t >= durationUs) continue;
-      if (t <= 0) {
-        pending = { t: 0, pages }; // the epoch in progress at migrate (its writes before it count too)
-        continue;
-      }
-      if (pending) {
-        emit(0, pending.pages);
-        pending = undefined;
-      } else if (epochs === 0) emit(0, []);
-      emit(t, pages);
+      all.push({ t: b.tUs[r]! - migrateAtTraceUs, pages });
     }
   }
-  if (pending) emit(0, pending.pages);
+  const captureEndUs = raw.summary.durationUs - migrateAtTraceUs;
+  if (!(captureEndUs > 0)) throw new Error('the capture ended before the migration began');
+  const segments = traceSegments(i, migrateAtTraceUs, captureEndUs);
+  registerCodecs();
+  // Epochs as starts; epoch e ends where e+1 starts (the last at the capture's end). An
+  // epoch in progress at a segment's start counts whole at that start (its writes before it too).
+  const out: { t: number; pages: number[] }[] = [];
+  for (const sg of segments) {
+    for (let k = 0; k < all.length; k++) {
+      const a = all[k]!;
+      const end = k + 1 < all.length ? all[k + 1]!.t : captureEndUs;
+      if (end <= sg.fromUs || a.t >= sg.toUs) continue;
+      out.push({ t: Math.round(sg.atUs + Math.max(0, a.t - sg.fromUs)), pages: a.pages });
+    }
+  }
+  const last = segments[segments.length - 1]!;
+  const durationUs = Math.round(last.atUs + (last.toUs - last.fromUs));
+  const chunks: Uint8Array[] = [];
+  const what = i.what ?? (i.beforeUs !== undefined ? `the ${i.beforeUs / 1e6} s before migrate (unthrottled)` : 't = 0 at migrate');
+  const w = new TraceWriter((c) => chunks.push(c.slice()), {
+    memPages: i.memPages,
+    pageSize: PAGE,
+    intervalUs: raw.meta.intervalUs,
+    durationUs,
+    source: raw.meta.source,
+    workload: 'guest RAM of the source QEMU during a real migration (migreplay validate qemu)',
+    description: `capture of the source QEMU process restricted to its guest RAM mapping, pages numbered from the mapping's start, ${what}; ${raw.meta.description ?? ''}`,
+    extra: { data_pages: i.data, 'validate.migrate_at_capture_us': String(Math.round(migrateAtTraceUs)), 'validate.segments': JSON.stringify(segments.map((s) => [Math.round(s.fromUs), Math.round(s.toUs), Math.round(s.atUs)])) },
+  }, { compression: 'lz4' });
+  let events = 0, epochs = 0, prevT = -1;
+  if (out.length === 0 || out[0]!.t > 0) {
+    w.epoch(0, []);
+    epochs++;
+    prevT = 0;
+  }
+  for (const e of out) {
+    // Two epochs at one time (a segment's first epoch beside the one before): merge into the earlier one's successor.
+    const t = e.t <= prevT ? prevT + 1 : e.t;
+    if (t >= durationUs) break;
+    w.epoch(t, e.pages);
+    prevT = t;
+    epochs++;
+    events += e.pages.length;
+  }
   w.close();
   fs.writeFileSync(i.out, Buffer.concat(chunks));
-  return { migrateAtTraceUs, epochs, events };
+  return { migrateAtTraceUs, epochs, events, segments };
 }

@@ -10,10 +10,15 @@ import { startCapture } from '../capture/capture.js';
 import { EXIT_RUN_FAILED, MigreplayError } from '../errors.js';
 import { guestTrace, nonZeroPages, type GuestRange } from './guest-trace.js';
 import { Qmp } from './qmp.js';
-import type { QemuSetup } from './install.js';
+import { makeDirs, type QemuSetup } from './install.js';
+
+/** What runs in the guest: the synthetic dirtier, or a real program in a loop (src/validate/guest-src.ts). */
+export type GuestWorkload = 'dirtier' | 'xz' | 'sqlite' | 'perl';
 
 /** A workload and the migration parameters. */
 export interface ValidateOptions {
+  /** What runs in the guest (default dirtier). */
+  workload?: GuestWorkload;
   /** Guest RAM, MiB. */
   memMiB: number;
   /** Memory the dirtier allocates and fills, MiB. */
@@ -26,7 +31,13 @@ export interface ValidateOptions {
   /** downtime-limit, ms. */
   downtimeLimitMs: number;
   autoConverge: boolean;
-  /** Cancel a migration that has not completed after this many s. */
+  /** Post-copy: the postcopy-ram capability on both sides, migrate-start-postcopy once dirty-sync-count reaches 1 + this (1: after the first pass). */
+  postcopyAfterSyncs?: number;
+  /** Post-copy: QEMU max-postcopy-bandwidth, bytes/s (0 or absent: unlimited, QEMU's default). */
+  postcopyBandwidth?: number;
+  /** QEMU accelerator (default tcg; docs/validation.md says what kvm does here). */
+  accel?: 'tcg' | 'kvm';
+  /** Cancel a migration that has not completed after this many s (not once post-copy has begun). */
   timeoutS: number;
   /** Run folder (created). */
   dir: string;
@@ -36,7 +47,10 @@ export interface ValidateOptions {
 /** What record.json holds. */
 export interface RunRecord {
   options: Omit<ValidateOptions, 'log' | 'dir'>;
+  /** First line of qemu-system-x86_64 --version. */
   qemuVersion: string;
+  /** The Debian package: "qemu-system-x86 1:10.0.2+ds-…" ('' for $MIGREPLAY_QEMU). */
+  qemuPackage?: string;
   /** query-migrate-parameters as set. */
   parameters: Record<string, unknown>;
   /** Every poll, with `_t` (s since migrate). */
@@ -45,6 +59,8 @@ export interface RunRecord {
   final: Record<string, any>;
   /** query-migrate just before migrate_cancel, for a migration that timed out. */
   atCancel?: Record<string, any>;
+  /** Post-copy runs: when migrate-start-postcopy was issued (s since migrate), the query-migrate just before it. */
+  postcopy?: { afterSyncs: number; startS: number; before: Record<string, any> } | { afterSyncs: number; notStarted: string };
   /** Guest RAM mapping in the source QEMU. */
   guestRam: GuestRange;
   /** Pages holding non-zero data when migrate was issued. */
@@ -75,12 +91,21 @@ async function freePort(): Promise<number> {
 /** Seconds of unthrottled writes recorded before migrate, replayed (wrapping) by auto-converge. */
 export const PRE_ROLL_S = 8;
 
+/** The last line of a file, for a one-line error. */
+function lastLine(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trim().split('\n').slice(-1)[0] || `(nothing in ${file})`;
+  } catch {
+    return `(no ${file})`;
+  }
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitConsole(file: string, needle: string, timeoutMs: number, proc: ChildProcess): Promise<void> {
+async function waitConsole(file: string, needle: string, timeoutMs: number, ...procs: ChildProcess[]): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
-    if (proc.exitCode !== null) failed(`QEMU exited (status ${proc.exitCode}) before the guest started; see ${path.dirname(file)}`);
+    for (const proc of procs) if (proc.exitCode !== null) failed(`QEMU exited (status ${proc.exitCode}) before the guest started: ${lastLine(path.join(path.dirname(file), proc === procs[0] ? 'src.stderr' : 'dst.stderr'))}`);
     try {
       if (fs.readFileSync(file, 'utf8').includes(needle)) return;
     } catch {
@@ -108,9 +133,9 @@ export function findGuestRam(mapsText: string, memBytes: number): GuestRange {
 }
 
 function qemuArgs(s: QemuSetup, o: ValidateOptions, tag: string, sock: string): string[] {
-  const append = `console=ttyS0 quiet dm=${o.dirtyMiB} ds=${o.hotPages} dh=${o.writesPerMs} dt=1000`;
+  const append = `console=ttyS0 quiet wl=${o.workload ?? 'dirtier'} dm=${o.dirtyMiB} ds=${o.hotPages} dh=${o.writesPerMs} dt=1000`;
   return [
-    '-accel', 'tcg', '-m', `${o.memMiB}M`, '-smp', '1', '-display', 'none', '-monitor', 'none', '-nodefaults',
+    '-accel', o.accel ?? 'tcg', '-m', `${o.memMiB}M`, '-smp', '1', '-display', 'none', '-monitor', 'none', '-nodefaults',
     ...s.dataDirs.flatMap((d) => ['-L', d]),
     '-serial', `file:${path.join(o.dir, `${tag}.console`)}`,
     '-kernel', s.kernel, '-initrd', s.initrd, '-append', append,
@@ -118,10 +143,17 @@ function qemuArgs(s: QemuSetup, o: ValidateOptions, tag: string, sock: string): 
   ];
 }
 
+/** Seconds a real program runs after it reports WORK_READY before the capture starts (its memory in use). */
+export const PROGRAM_WARMUP_S = 4;
+/** Seconds of the capture before migrate that stand for the guest at the destination during post-copy. */
+export const POSTCOPY_TAIL_S = 4;
+
 /** Boot, capture, migrate, record. */
 export async function recordRun(s: QemuSetup, o: ValidateOptions): Promise<RunRecord> {
   const log = o.log ?? (() => {});
-  fs.mkdirSync(o.dir, { recursive: true });
+  const workload = o.workload ?? 'dirtier';
+  const postcopy = o.postcopyAfterSyncs !== undefined;
+  makeDirs(o.dir, 'the run folder');
   const port = await freePort();
   const dstSock = path.join(o.dir, 'dst.qmp');
   const srcSock = path.join(o.dir, 'src.qmp');
@@ -129,28 +161,42 @@ export async function recordRun(s: QemuSetup, o: ValidateOptions): Promise<RunRe
   const procs: ChildProcess[] = [];
   const start = (tag: string, argv: string[]) => {
     const out = fs.openSync(path.join(o.dir, `${tag}.stderr`), 'w');
-    const p = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', out, out] });
+    const p = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', out, out], env: s.env });
     fs.closeSync(out);
     procs.push(p);
     return p;
   };
   let q: Qmp | undefined, qd: Qmp | undefined;
   try {
-    const dst = start('dst', [s.qemu, ...qemuArgs(s, o, 'dst', dstSock), '-incoming', `tcp:127.0.0.1:${port}`]);
+    const dst = start('dst', [s.qemu, ...qemuArgs(s, o, 'dst', dstSock), '-incoming', 'defer']);
     const src = start('src', [s.nothp, s.qemu, ...qemuArgs(s, o, 'src', srcSock)]);
-    log(`source QEMU pid ${src.pid}, destination pid ${dst.pid}, port ${port}; booting`);
-    await waitConsole(path.join(o.dir, 'src.console'), 'dirtier: t=3.', 180_000, src);
+    const bootStart = Date.now();
+    log(`source QEMU pid ${src.pid}, destination pid ${dst.pid}, port ${port}; booting (${workload})`);
+    if (workload === 'dirtier') await waitConsole(path.join(o.dir, 'src.console'), 'dirtier: t=3.', 180_000, src, dst);
+    else {
+      await waitConsole(path.join(o.dir, 'src.console'), 'WORK_READY', 180_000, src, dst);
+      await sleep(PROGRAM_WARMUP_S * 1000);
+    }
+    log(`guest up after ${((Date.now() - bootStart) / 1000).toFixed(1)} s; capturing`);
     q = await Qmp.connect(srcSock);
     qd = await Qmp.connect(dstSock);
+    const caps = (on: boolean) => [
+      { capability: 'events', state: true },
+      ...(on ? [{ capability: 'auto-converge', state: o.autoConverge }] : []),
+      { capability: 'postcopy-ram', state: postcopy },
+    ];
+    await qd.cmd('migrate-set-capabilities', { capabilities: caps(false) });
+    await qd.cmd('migrate-incoming', { uri: `tcp:127.0.0.1:${port}` });
     const memBytes = o.memMiB << 20;
     const ram = findGuestRam(fs.readFileSync(`/proc/${src.pid}/maps`, 'utf8'), memBytes);
     const rawTrace = path.join(o.dir, 'capture.arrow');
     const pageMap = path.join(o.dir, 'capture.pagemap.csv');
     const handle = await startCapture({ pid: src.pid!, out: rawTrace, pageMap, intervalUs: 50_000, workload: 'source QEMU of migreplay validate qemu' });
-    // Registered and a few epochs in; for auto-converge, long enough to record the unthrottled workload it replays.
-    await sleep(o.autoConverge ? PRE_ROLL_S * 1000 + 500 : 1000);
-    await q.cmd('migrate-set-capabilities', { capabilities: [{ capability: 'auto-converge', state: o.autoConverge }, { capability: 'events', state: true }] });
-    await q.cmd('migrate-set-parameters', { 'max-bandwidth': Math.round(o.bandwidth), 'downtime-limit': o.downtimeLimitMs });
+    // Registered and a few epochs in; for auto-converge and post-copy, long enough to record the workload unmigrated.
+    const preRoll = o.autoConverge || postcopy ? PRE_ROLL_S : 1;
+    await sleep(preRoll * 1000 + 500);
+    await q.cmd('migrate-set-capabilities', { capabilities: caps(true) });
+    await q.cmd('migrate-set-parameters', { 'max-bandwidth': Math.round(o.bandwidth), 'downtime-limit': o.downtimeLimitMs, ...(postcopy ? { 'max-postcopy-bandwidth': Math.round(o.postcopyBandwidth ?? 0) } : {}) });
     const parameters = await q.cmd('query-migrate-parameters');
     // Which guest pages hold data as the migration begins (QEMU sends the others as zero-page headers).
     const data = nonZeroPages(src.pid!, ram, memBytes);
@@ -161,6 +207,8 @@ export async function recordRun(s: QemuSetup, o: ValidateOptions): Promise<RunRe
     const series: Record<string, any>[] = [];
     let atCancel: Record<string, any> | undefined;
     let final: Record<string, any>;
+    let pc: RunRecord['postcopy'];
+    let lastLog = 0;
     for (;;) {
       const st = await q.cmd('query-migrate');
       st._t = (Date.now() - t0) / 1000;
@@ -171,13 +219,26 @@ export async function recordRun(s: QemuSetup, o: ValidateOptions): Promise<RunRe
         final._t = (Date.now() - t0) / 1000;
         break;
       }
-      if (!atCancel && st._t > o.timeoutS) {
+      if (st._t - lastLog >= 5) {
+        lastLog = st._t;
+        log(`${st._t.toFixed(0)} s: ${st.status}, ${((st.ram?.transferred ?? 0) / 1e6).toFixed(0)} MB sent, ${((st.ram?.remaining ?? 0) / 1e6).toFixed(1)} MB remaining, ${st.ram?.['dirty-sync-count'] ?? 0} syncs`);
+      }
+      if (postcopy && !pc && st.status === 'active' && (st.ram?.['dirty-sync-count'] ?? 0) >= 1 + o.postcopyAfterSyncs!) {
+        await q.cmd('migrate-start-postcopy');
+        pc = { afterSyncs: o.postcopyAfterSyncs!, startS: (Date.now() - t0) / 1000, before: st };
+        log(`migrate-start-postcopy at ${pc.startS.toFixed(2)} s (dirty-sync-count ${st.ram['dirty-sync-count']})`);
+      }
+      // A post-copy phase cannot be cancelled (the guest lives on both sides): give up on the run.
+      if (st._t > o.timeoutS * 2 + 60) failed(`the migration is still ${st.status} after ${st._t.toFixed(0)} s; see ${o.dir}`);
+      if (!atCancel && st._t > o.timeoutS && st.status === 'active') {
         atCancel = st;
         log(`not completed after ${o.timeoutS} s: migrate_cancel`);
         await q.cmd('migrate_cancel');
       }
-      await sleep(100);
+      // Post-copy waits for a sync: look often until migrate-start-postcopy is issued.
+      await sleep(postcopy && !pc ? 10 : 100);
     }
+    if (postcopy && !pc) pc = { afterSyncs: o.postcopyAfterSyncs!, notStarted: `migration ${final.status} before dirty-sync-count reached ${1 + o.postcopyAfterSyncs!}` };
     handle.stop('SIGINT');
     const cap = await handle.done;
     log(`migration ${final.status} after ${final._t} s; capture: ${cap.epochs} epochs, ${cap.events} page writes`);
@@ -188,16 +249,34 @@ export async function recordRun(s: QemuSetup, o: ValidateOptions): Promise<RunRe
       dstGuestOk = (await qd.cmd('query-status')).status === 'running' && !/Oops|panic|BUG/.test(con);
     }
     const trace = path.join(o.dir, 'guest.arrow');
-    fs.writeFileSync(path.join(o.dir, 'pre-trace.json'), JSON.stringify({ ram, memPages: memBytes / 4096, data: data.ranges, migrateNs: String(migrateNs), final, series, atCancel, parameters }) + '\n');
-    const { migrateAtTraceUs } = guestTrace({ rawTrace, pageMap, ram, memPages: memBytes / 4096, data: data.ranges, migrateNs, out: trace });
-    if (o.autoConverge) guestTrace({ rawTrace, pageMap, ram, memPages: memBytes / 4096, data: data.ranges, migrateNs, out: path.join(o.dir, 'guest-before.arrow'), beforeUs: PRE_ROLL_S * 1e6 });
+    fs.writeFileSync(path.join(o.dir, 'pre-trace.json'), JSON.stringify({ ram, memPages: memBytes / 4096, data: data.ranges, migrateNs: String(migrateNs), final, series, atCancel, parameters, postcopy: pc }) + '\n');
+    const common = { rawTrace, pageMap, ram, memPages: memBytes / 4096, data: data.ranges, migrateNs };
+    const pcStart = pc && 'startS' in pc ? pc.startS : undefined;
+    const { migrateAtTraceUs } = guestTrace({
+      ...common,
+      out: trace,
+      ...(pcStart !== undefined
+        ? {
+            // The guest runs at the destination after migrate-start-postcopy; its writes there cannot be captured.
+            postcopy: { atUs: pcStart * 1e6, tailUs: POSTCOPY_TAIL_S * 1e6, untilUs: (pcStart + 2 * Math.max(0, final._t - pcStart) + 3) * 1e6 },
+            what: `t = 0 at migrate; from migrate-start-postcopy (${pcStart.toFixed(2)} s) on, the source's writes of the ${POSTCOPY_TAIL_S} s before migrate, repeated (the guest then runs at the destination)`,
+          }
+        : {}),
+    });
+    if (o.autoConverge) guestTrace({ ...common, out: path.join(o.dir, 'guest-before.arrow'), beforeUs: PRE_ROLL_S * 1e6 });
     const record: RunRecord = {
-      options: { memMiB: o.memMiB, dirtyMiB: o.dirtyMiB, hotPages: o.hotPages, writesPerMs: o.writesPerMs, bandwidth: o.bandwidth, downtimeLimitMs: o.downtimeLimitMs, autoConverge: o.autoConverge, timeoutS: o.timeoutS },
+      options: {
+        workload, memMiB: o.memMiB, dirtyMiB: o.dirtyMiB, hotPages: o.hotPages, writesPerMs: o.writesPerMs, bandwidth: o.bandwidth, downtimeLimitMs: o.downtimeLimitMs,
+        autoConverge: o.autoConverge, ...(postcopy ? { postcopyAfterSyncs: o.postcopyAfterSyncs, postcopyBandwidth: o.postcopyBandwidth ?? 0 } : {}),
+        ...(o.accel && o.accel !== 'tcg' ? { accel: o.accel } : {}), timeoutS: o.timeoutS,
+      },
       qemuVersion: s.qemuVersion,
+      qemuPackage: s.qemuPackage,
       parameters,
       series,
       final,
       ...(atCancel ? { atCancel } : {}),
+      ...(pc ? { postcopy: pc } : {}),
       guestRam: ram,
       dataPagesAtStart: data.count,
       migrateAtTraceUs,
@@ -210,6 +289,10 @@ export async function recordRun(s: QemuSetup, o: ValidateOptions): Promise<RunRe
     };
     fs.writeFileSync(path.join(o.dir, 'record.json'), JSON.stringify(record, null, 1) + '\n');
     return record;
+  } catch (e) {
+    // QMP, the capture or the trace failed: one line, exit status 1, not an internal error.
+    if (e instanceof MigreplayError) throw e;
+    return failed(`${(e as Error).message.split('\n')[0]} (run folder ${o.dir})`);
   } finally {
     q?.close();
     qd?.close();

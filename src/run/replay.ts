@@ -1,13 +1,16 @@
-// One replay: a trace, an algorithm with its parameters, a link, a kernel → a result.
+// One replay and what is computed around it: a trace, an algorithm with its parameters,
+// a link, a kernel → a result; oracle distances and --within-epoch ranges. The run layer
+// sits above the engine and the algorithms; the engine imports neither.
 import { resolveParams } from '../algorithms/params.js';
+import { findAlgorithm } from '../algorithms/index.js';
 import type { Algorithm } from '../algorithms/types.js';
 import { fail } from '../errors.js';
 import type { Kernel } from '../kernel/types.js';
 import type { Trace } from '../trace/read.js';
-import { MAX_ORACLE_PAGES, oracle, oracleBounds } from '../algorithms/oracle.js';
-import { WITHIN_EPOCH_RULES } from './clock.js';
-import { Engine } from './engine.js';
-import { DEFAULT_LINK, type LinkParams, type ReplayResult } from './types.js';
+import { MAX_ORACLE_PAGES, oracle, oracleBounds, type OracleBudget } from '../algorithms/oracle.js';
+import { WITHIN_EPOCH_RULES } from '../engine/clock.js';
+import { Engine } from '../engine/engine.js';
+import { DEFAULT_LINK, type LinkParams, type ReplayResult } from '../engine/types.js';
 
 /** Check a link against a trace: positive bandwidth, a start inside the trace. */
 export function checkLink(trace: Trace, link: LinkParams): void {
@@ -33,16 +36,25 @@ export function replay(
   return algorithm.run(engine, values);
 }
 
-/** Attach to each completed pre-copy result its distance from the oracle at its own downtime. */
+/**
+ * Attach to each completed pre-copy result its distance from the oracle at its own
+ * downtime: the bytes its pause sent, at the rate it sent them, each result looked up
+ * to its own total time, so a distance never depends on the other results.
+ */
 export function addOracleDistances(trace: Trace, kernel: Kernel, link: Partial<LinkParams>, results: ReplayResult[], algorithmsById: (id: string) => Algorithm | undefined): void {
   // Beyond what the oracle can track there is no bound: the results go without a distance.
   if (trace.meta.memPages > MAX_ORACLE_PAGES) return;
   const fullLink: LinkParams = { ...DEFAULT_LINK, ...link };
   const measured = results.filter((r) => r.converged && algorithmsById(r.algorithm)?.family === 'precopy');
   if (measured.length === 0) return;
-  const budgets = measured.map((r) => r.rounds.find((x) => x.final)!.pagesSent);
-  const horizonUs = Math.max(...measured.map((r) => r.totalTimeS)) * 1e6 + 1;
-  const bounds = oracleBounds(new Engine(trace, kernel, fullLink, oracle.needs), budgets, horizonUs);
+  const pageSize = trace.meta.pageSize;
+  const budgets: OracleBudget[] = measured.map((r) => {
+    const copy = r.finalCopy;
+    const pages = copy ? copy.bytes / pageSize : r.rounds.find((x) => x.final)!.pagesSent;
+    const rate = copy ? fullLink.bandwidthBytesPerS / copy.bytesPerS : 1;
+    return { pages, rate, horizonUs: r.totalTimeS * 1e6 + 1 };
+  });
+  const bounds = oracleBounds(new Engine(trace, kernel, fullLink, oracle.needs), budgets);
   measured.forEach((r, i) => {
     const b = bounds[i]!;
     // Never for comparable algorithms (their schedules are feasible); an algorithm that
@@ -96,4 +108,35 @@ export function addWithinEpochRange(
     iterations: span((x) => x.iterations)!,
     byRule,
   };
+}
+
+/** Options of replayAll. */
+export interface ReplayAllOptions {
+  /** The link and clock (defaults: DEFAULT_LINK). */
+  link?: Partial<LinkParams>;
+  /** Parameter values for every algorithm that has them (as the CLI's flags), or a function giving each algorithm its own. */
+  params?: Record<string, string | number | undefined> | ((algorithm: Algorithm) => Record<string, string | number | undefined>);
+  /** Replay each coarse run under every --within-epoch rule and attach withinEpochRange, as the CLI does (default true). */
+  withinEpochRanges?: boolean;
+  /** Attach each completed pre-copy result's oracle distance (default true; off where nothing shows it). */
+  oracle?: boolean;
+}
+
+/** What replayAll returns: one result per algorithm, in the order given, and the ids whose rounds the trace is coarse for. */
+export interface Comparison {
+  results: ReplayResult[];
+  coarse: string[];
+}
+
+/** Replay several algorithms over one trace, with what `migreplay replay` attaches (oracle distances, within-epoch ranges); no argument checks (src/api/ has them). */
+export function replayAll(trace: Trace, picked: readonly Algorithm[], kernel: Kernel, options: ReplayAllOptions = {}): Comparison {
+  const link: Partial<LinkParams> = options.link ?? {};
+  const paramsOf = (a: Algorithm) => (typeof options.params === 'function' ? options.params(a) : (options.params ?? {}));
+  const results: ReplayResult[] = picked.map((a) => replay(trace, a, kernel, link, paramsOf(a)));
+  if (options.oracle ?? true) addOracleDistances(trace, kernel, link, results, findAlgorithm);
+  const coarse = picked.filter((a, i) => a.family !== 'bound' && isCoarse(trace, results[i]!));
+  if (options.withinEpochRanges ?? true) {
+    for (const a of coarse) addWithinEpochRange(trace, a, kernel, link, paramsOf(a), results[picked.indexOf(a)]!);
+  }
+  return { results, coarse: coarse.map((a) => a.id) };
 }
