@@ -36,6 +36,18 @@ describe.each(KERNELS)('oracle page costs ($name kernel)', ({ make }) => {
     expect(b!.totalUs).toBeCloseTo(2000, 6);
   });
 
+  it('a pause that sends a fraction of a page is as early as it can be (found by the property below)', () => {
+    // One zero page, written at 13 µs; 1000-byte pages at 200 kB/s (5 ms a page, 45 µs a
+    // zero page). Pausing at 0 sends the zero page in 45 µs; rounding the pause's share
+    // down to whole pages would have pushed it past the write and made the bound 5 ms.
+    const t = makeTrace({ memPages: 1, pageSize: 1000, durationUs: 1013, extra: { data_pages: '' } }, [[12, []], [13, [0]]]);
+    const link = { ...MS_PER_PAGE_LINK, bandwidthBytesPerS: 2e5 };
+    const [b] = oracleBounds(new Engine(t, make(), link, oracle.needs), [{ pages: 1.008, horizonUs: 10_000 }]);
+    expect(b!.totalUs).toBeCloseTo(45, 9);
+    const q = replay(t, qemu, make(), link, { stateSize: '0', downtimeLimit: '0.5ms' });
+    expect(q.totalTimeS * 1e6).toBeGreaterThanOrEqual(b!.totalUs);
+  });
+
   it('a faster pause is charged at its own rate', () => {
     // Page 0 rewritten every 0.5 ms: it can only go in the pause. Pause rate 4× the link:
     // send page 1 in [0,1), pause at 1 ms, page 0 in 0.25 ms.
@@ -93,7 +105,17 @@ describe('no comparable result beats the oracle with zero pages and a fast stop-
           expect(alone.oracle, r.algorithm).toEqual(r.oracle);
         }
       }),
-      { numRuns: 150 },
+      // MIGREPLAY_ORACLE_RUNS for more; MIGREPLAY_ORACLE_SEED repeats a run.
+      { numRuns: Number(process.env.MIGREPLAY_ORACLE_RUNS ?? 150), ...(process.env.MIGREPLAY_ORACLE_SEED ? { seed: Number(process.env.MIGREPLAY_ORACLE_SEED) } : {}) },
     );
   }, 120_000);
+});
+
+describe.each(KERNELS)('qemu with zero pages: the rounds add up ($name kernel)', ({ make }) => {
+  it('pagesSent is the sum over rounds, zero pages included (found by the fuzzer)', () => {
+    const t = makeTrace({ memPages: 10, pageSize: 1000, durationUs: 100_000, extra: { data_pages: '0-1' } }, [[0, [1, 2]], [1000, [3]]]);
+    const r = replay(t, qemu, make(), { ...MS_PER_PAGE_LINK, bandwidthBytesPerS: 125_000 }, { stateSize: '0' });
+    expect(r.pagesSent).toBe(r.rounds.reduce((n, x) => n + x.pagesSent, 0));
+    expect(r.zeroPagesSent).toBeGreaterThan(0);
+  });
 });

@@ -178,9 +178,11 @@ export function oracleBounds(e: Engine, given: readonly OracleBudget[]): OracleB
         tau = tk;
         final = 0;
       } else {
-        // At the link's rate every τ of the interval costs C·u: keep whole pages. A faster
-        // pause makes the earliest τ the best: the pause takes all the budget allows.
-        final = Math.min(b.budgetPages, rate === 1 ? Math.floor(x0) : x0);
+        // Whole pages cost whole pages: at the link's rate every τ of the interval costs
+        // C·u, and whole pages keep the bound as it always was. With zero pages (costs in
+        // fractions of a page) or a faster pause, the earliest τ is the best and the pause
+        // takes the exact fraction (rounding down would push τ past the interval).
+        final = Math.min(b.budgetPages, rate === 1 && zero === undefined ? Math.floor(x0) : x0);
         tau = (C - final) * u;
         if (tau > next) continue; // the pause cannot come before the next epoch's writes
       }

@@ -300,6 +300,8 @@ function stopAndCopyQemu(e: Engine, algorithm: string, p: ParamValues, costs: Pa
   const stateBytes = p.stateSize as number;
   const bytesPerS = unthrottled(e, p);
   const r = e.stopAndCopy(algorithm, p, costs.on ? normal : pages, 'converged', { bytes: pageBytes + stateBytes, bytesPerS, extraUs: ((p.stopTime as number | undefined) ?? 0) * 1e6 });
+  // The round counts its zero pages too (pagesSent adds them at the end: finish()).
+  e.rounds[e.rounds.length - 1]!.pagesSent = pages;
   // The oracle's budget is the pages' bytes at the rate they were sent (the state is not a page).
   return { ...r, bytesSent: r.bytesSent + stateBytes, stateBytes, finalCopy: { bytes: pageBytes, bytesPerS } };
 }

@@ -4,6 +4,9 @@ import { traceStats, type TraceStats } from '../trace/inspect.js';
 import { formatTable, loadTrace, pickKernel, sig } from './common.js';
 import { checkPlotFile, writeTracePlot } from './report.js';
 
+/** A mean of page counts beside whole counts: whole pages from 1000 on (4 significant digits could round a mean past its max). */
+const count = (v: number): string | number => (Math.abs(v) >= 1000 ? Math.round(v) : sig(v));
+
 function human(s: TraceStats): string {
   const lines = [
     `trace        ${s.path}`,
@@ -11,13 +14,13 @@ function human(s: TraceStats): string {
     `epochs       ${s.epochs} over ${sig(s.durationS)} s (interval ${s.intervalUs ?? '?'} µs)`,
     `events       ${s.events} page writes`,
     `source       ${s.source ?? '?'}${s.workload ? ` (${s.workload})` : ''}`,
-    `dirty/epoch  mean ${sig(s.dirtyPerEpoch.mean)}, p50 ${s.dirtyPerEpoch.p50}, p99 ${s.dirtyPerEpoch.p99}, max ${s.dirtyPerEpoch.max}`,
+    `dirty/epoch  mean ${count(s.dirtyPerEpoch.mean)}, p50 ${s.dirtyPerEpoch.p50}, p99 ${s.dirtyPerEpoch.p99}, max ${s.dirtyPerEpoch.max}`,
     `distinct     ${s.distinctPages} pages dirtied at least once (${sig((100 * s.distinctPages) / s.memPages, 3)} % of memory)`,
     `columns      pages${s.hasComm ? ', comm_pages' : ''}${s.hasImmp ? ', immp_pages' : ''}`,
     '',
     'writable working set (distinct pages dirtied per window):',
   ];
-  const table = formatTable(['window s', 'windows', 'mean pages', 'max pages'], s.workingSet.map((w) => [w.windowS, w.windows, sig(w.meanPages), w.maxPages]));
+  const table = formatTable(['window s', 'windows', 'mean pages', 'max pages'], s.workingSet.map((w) => [w.windowS, w.windows, count(w.meanPages), w.maxPages]));
   return lines.join('\n') + '\n' + table;
 }
 

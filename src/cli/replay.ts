@@ -87,14 +87,24 @@ export function givenParams(argv: Record<string, unknown>, picked: readonly Algo
 
 function humanTable(doc: ResultsDocument): string {
   const head = `${doc.trace.path}: ${doc.trace.memPages} pages × ${doc.trace.pageSize} B, ${doc.trace.epochs} epochs, ${sig(doc.trace.durationS)} s; link ${formatRate(doc.link.bandwidthBytesPerS)}\n\n`;
-  const rows = doc.results.map((r: ReplayResult) => [
-    r.algorithm, r.pagesSent, sig(r.bytesSent / 2 ** 20), sig(r.totalTimeS), r.downtimeMs === null ? 'never' : sig(r.downtimeMs), r.iterations, sig(r.overheadRatio),
-    r.oracle ? `${sig(r.oracle.timeRatio, 3)}${r.oracle.comparable ? '' : '*'}` : '-',
-    r.stopReason + (r.wrapped ? ' (wrapped)' : ''),
-  ]);
+  const rows = doc.results.map((r: ReplayResult) => {
+    // The oracle's infeasible case is no migration: nothing to show but its reason.
+    if (r.stopReason === 'infeasible') return [r.algorithm, '-', '-', '-', 'never', '-', '-', '-', r.stopReason];
+    return [
+      r.algorithm, r.pagesSent, sig(r.bytesSent / 2 ** 20), sig(r.totalTimeS) + (r.wrapped ? ' ↻' : ''), r.downtimeMs === null ? 'never' : sig(r.downtimeMs), r.iterations, sig(r.overheadRatio),
+      r.oracle ? `${sig(r.oracle.timeRatio, 3)}${r.oracle.comparable ? '' : '*'}` : '-',
+      r.stopReason + (r.wrapped ? ' (wrapped)' : ''),
+    ];
+  });
   let note = doc.results.some((r) => r.oracle && !r.oracle.comparable)
     ? '\n* changes the workload or what is migrated: the oracle bound does not apply to it\n'
     : '';
+  if (doc.results.some((r) => r.wrapped && r.stopReason !== 'infeasible')) {
+    note += `\n↻ outlasted the ${sig(doc.trace.durationS)} s trace, which was repeated from its start: the result measures the repeated trace\n`;
+  }
+  if (doc.results.some((r) => r.stopReason === 'infeasible')) {
+    note += '\ninfeasible: no pre-copy schedule fits the downtime limit within --max-time on this trace and link\n';
+  }
   const ranged = doc.results.filter((r) => r.withinEpochRange);
   if (ranged.length > 0) {
     const span = (x: [number, number] | null, f = (v: number) => String(sig(v))) => (x ? `${f(x[0])} – ${f(x[1])}` : 'never switches over under some rule');
@@ -173,6 +183,14 @@ export const replayCommand = {
       );
     }
     const doc = resultsDocument(trace, { bandwidthBytesPerS: link.bandwidthBytesPerS, startS: link.startS, resumeMs: link.resumeMs }, results);
+    const wrapped = results.filter((r) => r.wrapped && r.stopReason !== 'infeasible');
+    if (wrapped.length > 0) {
+      const longest = Math.max(...wrapped.map((r) => r.totalTimeS));
+      process.stderr.write(
+        `migreplay: warning: the migrations of ${wrapped.map((r) => r.algorithm).join(', ')} outlasted the ${sig(doc.trace.durationS)} s trace ` +
+          `(up to ${sig(longest)} s): it was repeated from its start, so they measure the repeated trace\n`,
+      );
+    }
     if (argv.out) writeResults(argv.out, doc);
     if (argv.plot) await writeReplayPlot(argv.plot, doc);
     process.stdout.write(format === 'table' ? humanTable(doc) : JSON.stringify(format === 'qmp' ? qmpDocument(doc) : doc, null, 2) + '\n');
