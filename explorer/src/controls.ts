@@ -61,6 +61,9 @@ export function paramStops(spec: ParamSpec): Stop[] {
   switch (spec.kind) {
     case 'choice':
       return spec.choices!.map((c) => ({ text: c, label: c }));
+    case 'rate':
+      // 0 (the parameter's "not set": the link, or the measured bandwidth), then link rates.
+      return [{ text: '0', label: 'not set (0)' }, ...BANDWIDTH_STOPS];
     case 'size': {
       values = [];
       for (let b = 4096; b <= 2 ** 30; b *= 2) values.push(b);
@@ -108,6 +111,7 @@ export function valueOf(spec: ParamSpec, text: string): number | string {
   switch (spec.kind) {
     case 'choice': return text;
     case 'size': return parseSize(`--${spec.name}`, text);
+    case 'rate': return text === '0' ? 0 : parseRate(`--${spec.name}`, text);
     case 'duration': return parseDuration(`--${spec.name}`, text);
     default: return Number(text.replace(/%$/, ''));
   }
