@@ -23,6 +23,15 @@ export function loadTraceForReplays(path: string): Trace {
   return openTrace(fileSource(path), { keepDecodedBytes: KEEP_DECODED_BYTES });
 }
 
+/**
+ * Fail (exit 2) when --algo lists `all` with other ids (`all,precopy`): `all` means every
+ * algorithm and stands alone. Called before the ids are looked up.
+ */
+export function checkAlgoSpec(spec: string): void {
+  const ids = spec.split(',').map((s) => s.trim()).filter(Boolean);
+  if (ids.length > 1 && ids.includes('all')) fail('usage', "--algo: 'all' stands alone (it means every algorithm)");
+}
+
 /** The kernel --kernel names. */
 export function pickKernel(name: string): Kernel {
   if (name !== 'wasm' && name !== 'js') fail('usage', `--kernel: '${name}' is not one of wasm, js`);

@@ -271,7 +271,7 @@ export async function csvToArrow(input: string, output: string, opts: CsvConvert
 }
 
 /** Write a trace's epochs merged `factor` at a time as a new Arrow trace. */
-export async function downsampleToArrow(trace: Trace, output: string, factor: number, compression: TraceCompression, form: 'file' | 'stream'): Promise<void> {
+export async function downsampleToArrow(trace: Trace, output: string, factor: number, compression: TraceCompression, form: 'file' | 'stream'): Promise<{ epochs: number; events: number }> {
   if (compression === 'zstd') await enableZstdEncoder();
   const m = trace.meta;
   const out = new AtomicFile(output);
@@ -283,12 +283,17 @@ export async function downsampleToArrow(trace: Trace, output: string, factor: nu
       description: `${trace.name} down-sampled ×${factor}${m.description ? `: ${m.description}` : ''}`,
       hasComm: trace.summary.hasComm, hasImmp: trace.summary.hasImmp,
     }, { compression, form });
+    let epochs = 0;
+    let events = 0;
     for (const e of downsampleEpochs(trace, factor)) {
       writer.epoch(e.tUs, e.pages, e.comm, e.immp);
+      epochs++;
+      events += e.pages.length;
       await breather();
     }
     writer.close();
     out.commit();
+    return { epochs, events };
   } catch (e) {
     out.abort();
     throw e;
@@ -313,8 +318,8 @@ export const convertCommand = {
   command: 'convert <in> <out>',
   describe: 'convert CSV epoch,t_us,page (.csv or .csv.gz) to an Arrow trace (.arrow), or an Arrow trace to CSV (.csv)',
   builder: (y: Argv) =>
-    y.positional('in', { type: 'string', demandOption: true })
-      .positional('out', { type: 'string', demandOption: true })
+    y.positional('in', { type: 'string', demandOption: true, describe: 'the input: a CSV trace (.csv or .csv.gz) or an Arrow trace (.arrow)' })
+      .positional('out', { type: 'string', demandOption: true, describe: 'the output: an Arrow trace (.arrow) from a CSV or an Arrow trace, a CSV (.csv) from an Arrow trace' })
       .option('t-is', { choices: ['start', 'end'] as const, describe: "whether a CSV row's t_us is its epoch's start or end [default: the CSV's csv.t_us, else start]" })
       .option('mem-pages', { type: 'string', describe: "guest memory in pages [default: the CSV's mem_pages, else largest page + 1]" })
       .option('page-size', { type: 'string', describe: "page size in bytes [default: the CSV's page_size, else 4096]" })
@@ -334,7 +339,8 @@ export const convertCommand = {
     if (argv.downsample !== undefined) {
       const factor = wholeOption('downsample', argv.downsample)!;
       if (isCsv(argv.in) || !isArrow(argv.out)) fail('usage', '--downsample converts an Arrow trace to an Arrow trace (.arrow)');
-      await downsampleToArrow(loadTrace(argv.in), argv.out, factor, argv.compression, argv.form);
+      const r = await downsampleToArrow(loadTrace(argv.in), argv.out, factor, argv.compression, argv.form);
+      process.stderr.write(`${argv.out}: ${r.epochs} epochs, ${r.events} page writes\n`);
     } else if (isCsv(argv.in)) {
       if (!isArrow(argv.out)) wrongKinds();
       const r = await csvToArrow(argv.in, argv.out, {
@@ -357,6 +363,7 @@ export const convertCommand = {
         out.abort();
         throw e;
       }
+      process.stderr.write(`${argv.out}: ${trace.summary.epochs} epochs, ${trace.summary.events} page writes\n`);
     } else {
       wrongKinds();
     }

@@ -9,15 +9,16 @@ import { samplingIntervalUs } from '../run/replay.js';
 import { replayAll } from '../run/replay.js';
 import type { WithinEpoch } from '../engine/clock.js';
 import type { LinkParams, ReplayResult } from '../engine/types.js';
-import { checkWritable, writeFileAtomic } from '../io/files.js';
+import { checkNotAnInput, checkWritable, writeFileAtomic } from '../io/files.js';
 import { qmpDocument } from '../output/qmp.js';
 import { resultsArrow, resultsCsv, resultsDocument, type ResultsDocument } from '../output/results.js';
 import { formatRate, parseDecimal, parseDuration, parseRate } from '../units.js';
-import { formatTable, loadTraceForReplays, pickKernel, sig } from './common.js';
-import { checkPlotFile, writeReplayPlot } from './report.js';
+import { checkAlgoSpec, formatTable, loadTraceForReplays, pickKernel, sig } from './common.js';
+import { checkPlotFile, noteWritten, writeReplayPlot } from './report.js';
 
 /** Algorithms named by --algo: a comma list of ids, or 'all'. */
 export function pickAlgorithms(spec: string): Algorithm[] {
+  checkAlgoSpec(spec);
   if (spec.trim() === 'all') return [...algorithms];
   const picked: Algorithm[] = [];
   for (const id of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
@@ -164,6 +165,8 @@ export const replayCommand = {
   async handler(argv: any) {
     const format = outputFormat(argv);
     if (argv.out) checkResultsFile(argv.out);
+    if (argv.out) checkNotAnInput(argv.out, [argv.trace]);
+    if (argv.plot) checkNotAnInput(argv.plot, [argv.trace], '--plot');
     if (argv.plot) checkPlotFile(argv.plot);
     const picked = pickAlgorithms(argv.algo);
     const link = linkFrom(argv);
@@ -191,7 +194,10 @@ export const replayCommand = {
           `(up to ${sig(longest)} s): it was repeated from its start, so they measure the repeated trace\n`,
       );
     }
-    if (argv.out) writeResults(argv.out, doc);
+    if (argv.out) {
+      writeResults(argv.out, doc);
+      noteWritten(argv.out, `${doc.results.length} result${doc.results.length === 1 ? '' : 's'}`);
+    }
     if (argv.plot) await writeReplayPlot(argv.plot, doc);
     process.stdout.write(format === 'table' ? humanTable(doc) : JSON.stringify(format === 'qmp' ? qmpDocument(doc) : doc, null, 2) + '\n');
   },

@@ -1,6 +1,7 @@
 // migreplay report <results…> --out report.html — one self-contained HTML report; and
 // the plot files of `replay --plot` and `inspect --plot`. The chart libraries are
 // loaded only when a chart is drawn, so other commands start as fast as before.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Argv } from 'yargs';
 import { fail, MigreplayError } from '../errors.js';
@@ -9,6 +10,26 @@ import type { Kernel } from '../kernel/types.js';
 import type { ResultsDocument } from '../output/results.js';
 import { openTrace, type Trace } from '../trace/read.js';
 import { pickKernel } from './common.js';
+
+/** A file size for a one-line note: 812 B, 412 KiB, 3.4 MiB. */
+export function sizeText(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 2 ** 20) return `${Math.round(bytes / 1024)} KiB`;
+  if (bytes < 2 ** 30) return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+  return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+}
+
+/** The one stderr line of a command that has written a file: `migreplay: wrote FILE (DETAIL, SIZE)`. Call it once the file is in place. */
+export function noteWritten(file: string, detail?: string): void {
+  let size = '';
+  try {
+    size = sizeText(fs.statSync(file).size);
+  } catch { /* a device or a file already gone: no size */ }
+  const inside = [detail, size].filter(Boolean).join(', ');
+  process.stderr.write(`migreplay: wrote ${file}${inside ? ` (${inside})` : ''}\n`);
+}
+
+const charts = (n: number): string => `${n} chart${n === 1 ? '' : 's'}`;
 
 /** Fail (usage, exit 2) unless a plot file name ends in .svg or .png; call it before any work is done. */
 export function checkPlotFile(file: string, option = '--plot'): void {
@@ -21,13 +42,16 @@ export async function writeReplayPlot(file: string, doc: ResultsDocument): Promi
   checkPlotFile(file);
   const { replayPlotSvg, renderPlotFile } = await import('../plot/index.js');
   renderPlotFile(file, await replayPlotSvg(doc));
+  noteWritten(file);
 }
 
 /** `inspect --plot FILE.svg|png`: the page × time heat map, dirty pages per epoch and the writable-working-set curve, stacked. */
 export async function writeTracePlot(file: string, trace: Trace, kernel: Kernel): Promise<void> {
   checkPlotFile(file);
   const { heatmapSvg, tracePlotSvgs, renderPlotFile } = await import('../plot/index.js');
-  renderPlotFile(file, [await heatmapSvg(trace, kernel), ...(await tracePlotSvgs(trace, kernel))]);
+  const svgs = [await heatmapSvg(trace, kernel), ...(await tracePlotSvgs(trace, kernel))];
+  renderPlotFile(file, svgs);
+  noteWritten(file, charts(svgs.length));
 }
 
 /**
@@ -79,6 +103,6 @@ export const reportCommand = {
     const given: string[] = (argv.trace === undefined ? [] : Array.isArray(argv.trace) ? argv.trace : [argv.trace]).map(String);
     const html = await buildReport({ results: inputs, kernel, openTrace: traceOpener(given, files), ...(argv.title ? { title: String(argv.title) } : {}) });
     writeFileAtomic(out, html);
-    if (process.stderr.isTTY) process.stderr.write(`migreplay: wrote ${out}\n`);
+    noteWritten(out, charts(html.split('<figure class="chart"').length - 1));
   },
 };

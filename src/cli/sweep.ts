@@ -5,7 +5,9 @@ import { algorithms } from '../algorithms/index.js';
 import { fail } from '../errors.js';
 import { runSweep, type SweepStats } from '../sweep/run.js';
 import { LINK_PARAMS } from '../sweep/params.js';
-import { formatTable, showProgress } from './common.js';
+import { checkDistinctOutputs, checkNotAnInput } from '../io/files.js';
+import { expandTraces } from '../sweep/grid.js';
+import { checkAlgoSpec, formatTable, showProgress } from './common.js';
 import { pickAlgorithms } from './replay.js';
 
 function wholeNumber(what: string, v: unknown): number | undefined {
@@ -55,6 +57,14 @@ export const sweepCommand = {
       .example('$0 sweep --trace t.arrow --set max-iters=5..30+5 --set bandwidth=1Gbit,10Gbit --out s.parquet --shard 0/4', 'the first quarter of a grid'),
   async handler(argv: any) {
     const dryRun = Boolean(argv['dry-run']);
+    checkAlgoSpec(String(argv.algo));
+    // Before any work (and before --overwrite replaces anything): no output is an input, nor the other output.
+    const inputs = expandTraces((argv.trace as unknown[]).map(String));
+    checkNotAnInput(String(argv.out), inputs, '--out');
+    if (argv['rounds-out'] !== undefined) {
+      checkNotAnInput(String(argv['rounds-out']), inputs, '--rounds-out');
+      checkDistinctOutputs(String(argv.out), '--out', String(argv['rounds-out']), '--rounds-out');
+    }
     const stats = await runSweep({
       traces: argv.trace as string[],
       algorithms: pickAlgorithms(String(argv.algo)),

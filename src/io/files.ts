@@ -78,12 +78,16 @@ export class AtomicFile {
   private fd = -1;
   private readonly tmp: string;
   private done = false;
+  /** True when `file` is an existing device, FIFO or socket (or a link to one): written in place, no temporary file. */
+  readonly direct: boolean;
 
   constructor(readonly file: string) {
     this.tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}`);
     notAFolder(file);
+    this.direct = isSpecialFile(file);
     try {
-      this.fd = fs.openSync(this.tmp, 'w');
+      // A rename would replace the node (/dev/null, a FIFO) by a regular file: write into it instead.
+      this.fd = fs.openSync(this.direct ? file : this.tmp, 'w');
     } catch (e) {
       return fail('write-failed', `${file}: cannot write (${describe(e as NodeJS.ErrnoException).replace('no such file', 'no such folder')})`, 2);
     }
@@ -115,9 +119,12 @@ export class AtomicFile {
   /** Flush to disk and move the file into place. */
   commit(): void {
     try {
-      fs.fsyncSync(this.fd);
-      fs.closeSync(this.fd);
-      fs.renameSync(this.tmp, this.file);
+      if (this.direct) fs.closeSync(this.fd); // no fsync (EINVAL on /dev/null, a FIFO), no rename
+      else {
+        fs.fsyncSync(this.fd);
+        fs.closeSync(this.fd);
+        fs.renameSync(this.tmp, this.file);
+      }
     } catch (e) {
       this.abort();
       fail('write-failed', `${this.file}: cannot finish writing (${describe(e as NodeJS.ErrnoException)})`, 1);
@@ -132,6 +139,7 @@ export class AtomicFile {
     this.done = true;
     ACTIVE.delete(this);
     try { fs.closeSync(this.fd); } catch { /* already closed */ }
+    if (this.direct) return; // a device or FIFO: what was written is gone already, nothing to remove
     try { fs.unlinkSync(this.tmp); } catch { /* already gone */ }
   }
 }
@@ -211,4 +219,65 @@ export function checkWritable(file: string): void {
   }
   if (!st.isDirectory()) fail('write-failed', `${file}: cannot write (${dir} is not a folder)`);
   notAFolder(file);
+}
+
+/** Whether `file` exists and is (or a symlink resolves to) a device, FIFO or socket: not a regular file nor a folder. */
+export function isSpecialFile(file: string): boolean {
+  try {
+    const st = fs.statSync(file);
+    return !st.isFile() && !st.isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** A path with its symlinks resolved; for a file that does not exist yet, its folder's (when that exists). */
+function realPathOf(file: string): string {
+  try {
+    return fs.realpathSync(file);
+  } catch {
+    try {
+      return path.join(fs.realpathSync(path.dirname(path.resolve(file))), path.basename(file));
+    } catch {
+      return path.resolve(file);
+    }
+  }
+}
+
+/**
+ * Fail (exit 2, before any work) when the output `output` is one of the command's inputs:
+ * the same resolved real path, or, when it exists, the same device and inode (a hard link).
+ * Writing it would destroy the input. A character device (/dev/null) may be both.
+ */
+export function checkNotAnInput(output: string, inputs: readonly string[], option = '--out'): void {
+  let outStat: fs.Stats | undefined;
+  try { outStat = fs.statSync(output); } catch { /* not there yet */ }
+  if (outStat?.isCharacterDevice()) return;
+  const outReal = realPathOf(output);
+  for (const input of inputs) {
+    let same = realPathOf(input) === outReal;
+    if (!same && outStat) {
+      try {
+        const st = fs.statSync(input);
+        same = st.dev === outStat.dev && st.ino === outStat.ino;
+      } catch { /* a missing input is reported when it is read */ }
+    }
+    if (same) {
+      const also = path.resolve(input) === path.resolve(output) ? '' : ` (${input})`;
+      fail('usage', `${option} ${output}: is also an input${also}; writing it would destroy that input: name another file`);
+    }
+  }
+}
+
+/** Fail (exit 2) when two outputs are the same file (by resolved real path, or device and inode). */
+export function checkDistinctOutputs(a: string, aOption: string, b: string, bOption: string): void {
+  let same = realPathOf(a) === realPathOf(b);
+  if (!same) {
+    try {
+      const sa = fs.statSync(a);
+      const sb = fs.statSync(b);
+      same = sa.dev === sb.dev && sa.ino === sb.ino && !sa.isCharacterDevice();
+    } catch { /* one does not exist yet: different paths are different files */ }
+  } else if (isSpecialFile(a) && fs.statSync(a).isCharacterDevice()) same = false;
+  if (same) fail('usage', `${bOption} ${b}: is the same file as ${aOption} ${a}: name another file`);
 }

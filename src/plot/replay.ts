@@ -5,7 +5,7 @@ import type { ReplayResult } from '../engine/types.js';
 import type { ResultsDocument } from '../output/results.js';
 import { groupDigits, rateText, sigText } from './format.js';
 import { groupColors, groupLabel, identicalGroups, identicalNote, sameValueKey } from './identical.js';
-import { decideScales, type MetricScales } from './scales.js';
+import { decideScales, maxOf, minOf, type MetricScales } from './scales.js';
 import { algorithmColors, CHART_WIDTH, countAxis, renderSvg, type ChartSpec } from './vega.js';
 
 // Bar charts: one band of this height per algorithm, px.
@@ -47,8 +47,8 @@ export function metricBarSpec(doc: ResultsDocument, metric: Metric, width = Math
   const text = BAR_TEXT[metric];
   const order = doc.results.map((r) => r.algorithm);
   const positive = doc.results.map((r) => r[metric]).filter((v): v is number => v !== null && v > 0);
-  const lo = positive.length ? Math.min(...positive) : 1;
-  const hi = positive.length ? Math.max(...positive) : 10;
+  const lo = positive.length ? minOf(positive) : 1;
+  const hi = positive.length ? maxOf(positive) : 10;
   // On a log axis a missing value's label, and a 0, sit at its left end.
   const floor = lo / 1.6;
   const values = doc.results.map((r) => {
@@ -60,7 +60,7 @@ export function metricBarSpec(doc: ResultsDocument, metric: Metric, width = Math
       label: v === null ? 'none: never switched over' : text.label(v),
     };
   });
-  const max = Math.max(0, ...values.map((v) => v.at));
+  const max = Math.max(0, maxOf(values.map((v) => v.at)));
   const missing = values.filter((v) => v.value === null).length;
   const ticks = Math.max(3, Math.round(width / 70));
   const x = log
@@ -104,8 +104,8 @@ export function metricBarSpec(doc: ResultsDocument, metric: Metric, width = Math
  */
 export function logTicks(values: readonly number[], pxPerDecade = Infinity): number[] {
   const positive = values.filter((v) => v > 0);
-  const lo = positive.length ? Math.min(...positive) : 1;
-  const hi = positive.length ? Math.max(...positive) : 1;
+  const lo = positive.length ? minOf(positive) : 1;
+  const hi = positive.length ? maxOf(positive) : 1;
   const steps = pxPerDecade >= 150 ? [1, 2, 5] : pxPerDecade >= 75 ? [1, 3] : [1];
   const out: number[] = [];
   for (let p = 10 ** Math.floor(Math.log10(lo)); p <= hi * 10; p *= 10) for (const m of steps) if (m * p >= lo / 2 && m * p <= hi * 2) out.push(Number((m * p).toPrecision(6)));
@@ -120,8 +120,8 @@ export function decadeRoom(lengthPx: number, domain: readonly [number, number]):
 /** A log scale just wider than these values (no empty decades from rounding the domain out). */
 export function logScale(values: readonly number[], pad = 1.6): { type: 'log'; domain: [number, number]; nice: false } {
   const positive = values.filter((v) => v > 0);
-  const lo = positive.length ? Math.min(...positive) : 1;
-  const hi = positive.length ? Math.max(...positive) : 10;
+  const lo = positive.length ? minOf(positive) : 1;
+  const hi = positive.length ? maxOf(positive) : 10;
   return { type: 'log', domain: [lo / pad, hi * pad], nice: false };
 }
 
@@ -193,8 +193,8 @@ export function oracleSpec(doc: ResultsDocument, width = Math.round(CHART_WIDTH 
     label: `×${sigText(r.oracle.timeRatio, 3)} (${sigText(r.totalTimeS)} s vs ${sigText(r.oracle.oracleTotalTimeS)} s)`,
   }));
   const y = { field: 'algorithm', type: 'nominal', sort: rs.map((r) => r.algorithm), title: 'algorithm' };
-  const lo = Math.min(1, ...values.map((v) => v.ratio));
-  const hi = Math.max(1, ...values.map((v) => v.ratio));
+  const lo = Math.min(1, minOf(values.map((v) => v.ratio)));
+  const hi = Math.max(1, maxOf(values.map((v) => v.ratio)));
   return {
     title: {
       text: 'Distance to the oracle',

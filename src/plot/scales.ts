@@ -9,11 +9,25 @@ export type ScaledMetric = 'pagesSent' | 'totalTimeS' | 'downtimeMs' | 'oracleTi
 /** Log or linear, per metric. */
 export type MetricScales = Partial<Record<ScaledMetric, 'log' | 'linear'>>;
 
+/** The least of these numbers (a loop: a spread `Math.min(...xs)` overflows the stack past ~100 000 values); Infinity for none. */
+export function minOf(values: readonly number[]): number {
+  let m = Infinity;
+  for (const v of values) if (v < m || Number.isNaN(v)) m = v;
+  return m;
+}
+
+/** The largest of these numbers (a loop, as minOf); -Infinity for none. */
+export function maxOf(values: readonly number[]): number {
+  let m = -Infinity;
+  for (const v of values) if (v > m || Number.isNaN(v)) m = v;
+  return m;
+}
+
 /** Positive values whose largest is more than ten times the smallest: a log scale shows them all. */
 export function spansDecade(values: readonly (number | null | undefined)[]): boolean {
   const positive = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0);
   if (positive.length < 2) return false;
-  return Math.max(...positive) / Math.min(...positive) > 10;
+  return maxOf(positive) / minOf(positive) > 10;
 }
 
 /**

@@ -9,7 +9,7 @@ import { parseRate } from '../units.js';
 import { groupColors, groupLabel, identicalGroups, identicalNote, sameValueKey } from './identical.js';
 import { parameterName, parameterUnit, valueText } from './names.js';
 import { decadeRoom, logScale, logTicks } from './replay.js';
-import { decideScales, spansDecade, type MetricScales } from './scales.js';
+import { decideScales, maxOf, minOf, spansDecade, type MetricScales } from './scales.js';
 import { algorithmColors, CHART_HEIGHT, CHART_WIDTH, textWidth, type ChartSpec } from './vega.js';
 
 /** One run of a sweep, as read from its output (Arrow, JSON Lines, CSV): field → value. */
@@ -128,8 +128,8 @@ function logTitle(title: string, log: boolean): string {
 }
 
 function useLog(values: readonly number[], ratio: number): boolean {
-  const min = Math.min(...values);
-  const max = Math.max(...values);
+  const min = minOf(values);
+  const max = maxOf(values);
   return min > 0 && max / min >= ratio;
 }
 
@@ -247,10 +247,10 @@ export function sweepCurveSpec(rows: readonly NormalRow[], trace: string, param:
   // A log axis has no 0: such points are drawn at its foot, marked apart, and their lines broken there.
   const positive = values.map((v) => v.y).filter((y) => y > 0);
   const zeros = logY && values.some((v) => v.y <= 0);
-  const least = positive.length ? Math.min(...positive) : 1;
+  const least = positive.length ? minOf(positive) : 1;
   const foot = least / 2.5;
   const ys = zeros ? [...positive, foot] : values.map((v) => v.y);
-  const yScale = logY ? logScale(ys, 1.3) : { zero: true, nice: false, domain: [Math.min(0, ...ys), Math.max(...ys) * 1.08 || 1] as [number, number] };
+  const yScale = logY ? logScale(ys, 1.3) : { zero: true, nice: false, domain: [Math.min(0, minOf(ys)), maxOf(ys) * 1.08 || 1] as [number, number] };
   const ZERO = `0${metric === 'downtimeMs' ? ' ms' : metric === 'totalTimeS' ? ' s' : ''}: not on a log scale, drawn at its foot`;
   const data = values.map((v) => (logY && v.y <= 0 ? { ...v, y: null, status: ZERO } : v));
   const zeroRuns = valued.filter((r) => logY && (r.values[metric] as number) <= 0).length;
@@ -258,7 +258,7 @@ export function sweepCurveSpec(rows: readonly NormalRow[], trace: string, param:
   const statuses = [COMPLETED, ...(data.some((v) => v.status === CUT_OFF) ? [CUT_OFF] : []), ...(zeros ? [ZERO] : [])];
   const shapes: Record<string, string> = { [COMPLETED]: 'circle', [CUT_OFF]: 'cross', [ZERO]: 'triangle-down' };
   const shape = statuses.length > 1 ? { shape: { field: 'status', type: 'nominal', title: null, scale: { domain: statuses, range: statuses.map((st) => shapes[st]!) }, legend: { labelLimit: 400 } } } : {};
-  const labelWidth = Math.max(0, ...ends.map((e) => textWidth(e.other, 11)));
+  const labelWidth = Math.max(0, maxOf(ends.map((e) => textWidth(e.other, 11))));
   const notes = [
     others.length ? `one line per algorithm and value of ${otherTitle}${dashed ? ' (dashes)' : ' (named at its right end)'}` : 'one line per algorithm',
     repeated ? 'mean of repeated runs' : '',

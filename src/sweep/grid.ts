@@ -110,8 +110,31 @@ export function expandTraces(patterns: readonly string[]): string[] {
   return out;
 }
 
+/** The most runs a sweep plans (a grid is built whole, in memory, before it is sharded): 10^7. */
+export const MAX_GRID_RUNS = 10_000_000;
+
+/** The size of the grid before it is built: traces × Σ over algorithms of the product of its axes' value counts (exact, as a bigint). */
+export function countGrid(traces: number, picked: readonly Algorithm[], axes: readonly Axis[]): bigint {
+  let runs = 0n;
+  for (const algorithm of picked) {
+    let n = 1n;
+    for (const a of axes) if (a.target.type === 'link' || a.target.owners.includes(algorithm)) n *= BigInt(a.values.length);
+    runs += n;
+  }
+  return runs * BigInt(traces);
+}
+
+/** Fail (exit 2) when the grid has more than MAX_GRID_RUNS runs, before building it. */
+export function checkGridSize(traces: number, picked: readonly Algorithm[], axes: readonly Axis[]): void {
+  const runs = countGrid(traces, picked, axes);
+  if (runs > BigInt(MAX_GRID_RUNS)) {
+    fail('too-large', `sweep: the grid has ${runs} runs, more than the ${MAX_GRID_RUNS} this build will plan (--shard does not shrink it: every shard plans the whole grid); narrow --set, or split it into several sweeps over fewer values or traces`);
+  }
+}
+
 /** The runs of the grid, in order: trace, then algorithm, then the axes in --set order (the last varying fastest). */
 export function expandGrid(traces: readonly string[], picked: readonly Algorithm[], axes: readonly Axis[]): RunSpec[] {
+  checkGridSize(traces.length, picked, axes);
   const runs: RunSpec[] = [];
   const seen = new Set<string>();
   for (const algorithm of picked) {

@@ -293,10 +293,25 @@ export async function runSweep(o: SweepOptions): Promise<SweepStats> {
     const pct = total > 0 ? (100 * finished) / total : 100;
     process.stderr.write(`\r\x1b[Ksweep: ${finished}/${total} runs (${pct.toFixed(1)} %), ${rate.toFixed(1)} runs/s, ETA ${formatEta(eta)}`);
   };
+  // Off a terminal (a log, CI) no bar: a plain line every few seconds and one at the end.
+  // Only for a caller that asked for no bar (the CLI does when stderr is not a terminal).
+  const linesEveryMs = o.progress === false && !process.stderr.isTTY ? progressIntervalMs() : undefined;
+  let lastLine = performance.now();
+  const line = (end = false) => {
+    if (linesEveryMs === undefined || (total === 0 && !end)) return;
+    const now = performance.now();
+    if (!end && now - lastLine < linesEveryMs) return;
+    lastLine = now;
+    const s = (now - started) / 1000;
+    const rate = finished / Math.max(s, 1e-9);
+    const left = end || finished >= total ? '' : `, ~${rate > 0 ? formatEta((total - finished) / rate) : '?'} left`;
+    process.stderr.write(`sweep: ${finished}/${total} runs, ${formatEta(s)}${left}\n`);
+  };
   const timer = setInterval(() => {
     if (Date.now() - lastFlush >= flushMs) flush();
     draw();
-  }, Math.min(250, flushMs));
+    line();
+  }, Math.min(250, flushMs, linesEveryMs ?? Infinity));
   timer.unref();
 
   let pool: Piscina<SweepTask, SweepOutcome> | undefined;
@@ -380,6 +395,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepStats> {
     stats.seconds = (performance.now() - started) / 1000;
     stats.runsPerSecond = stats.seconds > 0 ? finished / stats.seconds : 0;
     if (o.progress) { draw(true); process.stderr.write('\n'); }
+    if (total > 0) line(true);
     // Parquet: the whole table, sorted by runId, from what was there and the sidecar.
     for (const t of [runsT, roundsT]) {
       if (!t || t.format !== 'parquet') continue;
@@ -410,6 +426,12 @@ function writeRaw(file: string, bytes: Uint8Array): void {
   const out = new AtomicFile(file);
   out.write(bytes);
   out.commit();
+}
+
+/** How often the plain progress line is printed off a terminal: MIGREPLAY_PROGRESS_S seconds (default 5). */
+function progressIntervalMs(): number {
+  const v = Number(process.env.MIGREPLAY_PROGRESS_S);
+  return Number.isFinite(v) && v > 0 ? v * 1000 : 5000;
 }
 
 function formatEta(s: number): string {
