@@ -92,7 +92,7 @@ function humanTable(doc: ResultsDocument): string {
     // The oracle's infeasible case is no migration: nothing to show but its reason.
     if (r.stopReason === 'infeasible') return [r.algorithm, '-', '-', '-', 'never', '-', '-', '-', r.stopReason];
     return [
-      r.algorithm, r.pagesSent, sig(r.bytesSent / 2 ** 20), sig(r.totalTimeS) + (r.wrapped ? ' ↻' : ''), r.downtimeMs === null ? 'never' : sig(r.downtimeMs), r.iterations, sig(r.overheadRatio),
+      r.algorithm, r.pagesSent, sig(r.bytesSent / 2 ** 20), sig(r.totalTimeS), r.downtimeMs === null ? 'never' : sig(r.downtimeMs), r.iterations, sig(r.overheadRatio),
       r.oracle ? `${sig(r.oracle.timeRatio, 3)}${r.oracle.comparable ? '' : '*'}` : '-',
       r.stopReason + (r.wrapped ? ' (wrapped)' : ''),
     ];
@@ -101,7 +101,7 @@ function humanTable(doc: ResultsDocument): string {
     ? '\n* changes the workload or what is migrated: the oracle bound does not apply to it\n'
     : '';
   if (doc.results.some((r) => r.wrapped && r.stopReason !== 'infeasible')) {
-    note += `\n↻ outlasted the ${sig(doc.trace.durationS)} s trace, which was repeated from its start: the result measures the repeated trace\n`;
+    note += `\n(wrapped): the migration outlasted the ${sig(doc.trace.durationS)} s trace, which was repeated from its start: the result measures the repeated trace\n`;
   }
   if (doc.results.some((r) => r.stopReason === 'infeasible')) {
     note += '\ninfeasible: no pre-copy schedule fits the downtime limit within --max-time on this trace and link\n';
