@@ -16,30 +16,13 @@ import { EXPLORER_BUNDLE, startExplorer, writeExplorer, type ExplorerServer } fr
 import { sig } from '../src/cli/common.js';
 import { replayAll, parseRate, decodedTrace } from '../src/index.js';
 import { defaultKernel, openTraceFile } from '../src/node.js';
-import { CHROMIUM, describeInBrowser } from './helpers/browser.js';
+import { CHROMIUM, describeInBrowser, ensureBundle } from './helpers/browser.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TRACE = 'xz6.arrow';
 const DEFAULT_ALGOS = ['precopy', 'xen', 'xen-v2', 'qemu', 'postcopy'];
 const SCREENSHOT = join(ROOT, 'docs/img/explorer.png');
 
-function newestMtime(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-/** Build the page with Vite unless dist-explorer/ is newer than everything it is built from. */
-async function ensureBundle(): Promise<void> {
-  const index = join(EXPLORER_BUNDLE, 'index.html');
-  const sources = Math.max(newestMtime(join(ROOT, 'explorer')), newestMtime(join(ROOT, 'src')), statSync(join(ROOT, 'build/kernel.wasm')).mtimeMs);
-  if (existsSync(index) && statSync(index).mtimeMs > sources) return;
-  const { build } = await import('vite');
-  await build({ configFile: join(ROOT, 'explorer/vite.config.ts'), logLevel: 'error' });
-}
 
 describe('explore: the server and the bundle', () => {
   beforeAll(ensureBundle, 60_000);

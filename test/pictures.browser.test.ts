@@ -3,8 +3,8 @@
 // names the trace in its command line as the user gave it and draws per-round pages on a
 // log scale; its `--out` site opened from file:// says to serve it instead of showing a
 // blank page.
-// Chromium missing (or MIGREPLAY_SKIP_BROWSER=1) skips these tests, saying so;
-// MIGREPLAY_CHROMIUM points them at another binary. MIGREPLAY_PICTURES_DIR=DIR keeps the
+// Chromium missing skips these tests, saying so (MIGREPLAY_REQUIRE_BROWSER=1, as CI sets,
+// makes that a failure; test/helpers/browser.ts). MIGREPLAY_PICTURES_DIR=DIR keeps the
 // screenshots there, to look at.
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,35 +13,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXPLORER_BUNDLE, startExplorer, writeExplorer, type ExplorerServer } from '../src/cli/explore.js';
+import { CHROMIUM, describeInBrowser, ensureBundle } from './helpers/browser.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CHROMIUM = process.env.MIGREPLAY_CHROMIUM ?? '/usr/bin/chromium';
-const SKIP = process.env.MIGREPLAY_SKIP_BROWSER === '1';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
 const PICTURES = process.env.MIGREPLAY_PICTURES_DIR;
 const DEFAULT_ALGOS = ['precopy', 'xen', 'xen-v2', 'qemu', 'postcopy'];
-const WHY_SKIPPED = SKIP ? ' (skipped: MIGREPLAY_SKIP_BROWSER=1)' : HAVE_CHROMIUM ? '' : ` (skipped: no Chromium at ${CHROMIUM}; apt-get install -y chromium, or set MIGREPLAY_CHROMIUM)`;
-if (!SKIP && !HAVE_CHROMIUM) console.warn(`test/pictures.browser.test.ts: no Chromium at ${CHROMIUM}, the browser checks are skipped (apt-get install -y chromium, or MIGREPLAY_CHROMIUM=/path/to/chromium)`);
 
-function newestMtime(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
 
-/** Build the page with Vite unless dist-explorer/ is newer than everything it is built from. */
-async function ensureBundle(): Promise<void> {
-  const index = join(EXPLORER_BUNDLE, 'index.html');
-  const sources = Math.max(newestMtime(join(ROOT, 'explorer')), newestMtime(join(ROOT, 'src')), statSync(join(ROOT, 'build/kernel.wasm')).mtimeMs);
-  if (existsSync(index) && statSync(index).mtimeMs > sources) return;
-  const { build } = await import('vite');
-  await build({ configFile: join(ROOT, 'explorer/vite.config.ts'), logLevel: 'error' });
-}
-
-describe.skipIf(SKIP || !HAVE_CHROMIUM)(`pictures in Chromium${WHY_SKIPPED}`, () => {
+describeInBrowser('pictures in Chromium', () => {
   let browser: Browser;
   let dir: string;
 

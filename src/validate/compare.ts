@@ -199,13 +199,7 @@ export function unthrottledTrace(trace: Trace, schedule: [number, number][]): Tr
     }
   }
   writer.close();
-  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c, at);
-    at += c.byteLength;
-  }
-  return openTrace(bytesSource(`${trace.name} (unthrottled)`, bytes));
+  return openTrace(bytesSource(`${trace.name} (unthrottled)`, Buffer.concat(chunks)));
 }
 
 /** Replay the record's trace and compare. */
