@@ -167,7 +167,7 @@ function sendFrom(e: Engine, c: PageCosts, pos: number, budgetBytes: number): { 
   }
   const extra = c.charge(normal, zero);
   e.send(normal);
-  e.runTo(e.now + (extra * 1e6) / e.bandwidth);
+  e.runTo(e.now + e.transmitUs(extra));
   return { pos, pages: normal + zero, bytes: normal * full + zero * ZERO_PAGE_BYTES };
 }
 

@@ -10,6 +10,7 @@ import { VERSION } from '../version.js';
 import { captureCommand } from './capture.js';
 import { convertCommand } from './convert.js';
 import { exploreCommand } from './explore.js';
+import { fleetCommand } from './fleet.js';
 import { genCommand } from './gen.js';
 import { mergeCommand } from './merge.js';
 import { sweepCommand } from './sweep.js';
@@ -80,7 +81,7 @@ function declaredOptions(y: unknown): string[] {
  */
 export async function main(args: string[]): Promise<number> {
   const debug = args.includes('--debug');
-  const commands = [replayCommand, sweepCommand, mergeCommand, inspectCommand, convertCommand, genCommand, reportCommand, captureCommand, exploreCommand, validateCommand]
+  const commands = [replayCommand, fleetCommand, sweepCommand, mergeCommand, inspectCommand, convertCommand, genCommand, reportCommand, captureCommand, exploreCommand, validateCommand]
     .map((c) => c.command.split(' ')[0]!);
   let options: string[] = [];
   const cli = yargs(args)
@@ -89,6 +90,7 @@ export async function main(args: string[]): Promise<number> {
     .locale('en')
     .version(VERSION)
     .command(replayCommand)
+    .command(fleetCommand)
     .command(sweepCommand)
     .command(mergeCommand)
     .command(inspectCommand)
@@ -103,7 +105,7 @@ export async function main(args: string[]): Promise<number> {
       options = declaredOptions(y); // the command's, for a "did you mean" on an unknown one
       onceEach(args, argv, y);
     }, true)
-    .demandCommand(1, 'name a command (replay, sweep, merge, inspect, convert, gen, report, capture, explore, validate)')
+    .demandCommand(1, 'name a command (replay, fleet, sweep, merge, inspect, convert, gen, report, capture, explore, validate)')
     .strict()
     .recommendCommands()
     .wrap(Math.min(110, process.stdout.columns ?? 100))

@@ -31,6 +31,15 @@ export interface EngineNeeds {
   clocks?: number;
 }
 
+/**
+ * How a replay's transfers cross the link when it is shared (a fleet: src/run/fleet.ts):
+ * the µs that `bytes` take from the replay's own time `atUs`, at up to `capBytesPerS`.
+ * Without one, a transfer takes bytes / cap.
+ */
+export interface LinkChannel {
+  transferUs(atUs: number, bytes: number, capBytesPerS: number): number;
+}
+
 /** One replay in progress: kernel state, clock, trace cursor and the round table. */
 export class Engine {
   readonly memPages: number;
@@ -52,7 +61,7 @@ export class Engine {
   private nextBitmap = FIRST_FREE_BITMAP;
   private readonly bitmapCount: number;
 
-  constructor(readonly trace: Trace, kernel: Kernel, readonly link: LinkParams, needs: EngineNeeds = {}) {
+  constructor(readonly trace: Trace, kernel: Kernel, readonly link: LinkParams, needs: EngineNeeds = {}, private readonly channel?: LinkChannel) {
     this.kernel = kernel;
     this.memPages = trace.meta.memPages;
     this.pageSize = trace.meta.pageSize;
@@ -108,10 +117,15 @@ export class Engine {
     for (const clock of this.clocks) clock.advance(dt);
   }
 
+  /** µs the link takes for `bytes` sent from now at up to `bytesPerS` (the link's bandwidth by default). */
+  transmitUs(bytes: number, bytesPerS: number = this.bandwidth, atUs: number = this.now): number {
+    return this.channel ? this.channel.transferUs(atUs, bytes, bytesPerS) : (bytes * 1e6) / bytesPerS;
+  }
+
   /** Send n pages with the guest running. */
   send(pages: number): void {
     this.pagesSent += pages;
-    this.runTo(this.now + this.transferUs(pages));
+    this.runTo(this.now + this.transmitUs(pages * this.pageSize));
   }
 
   /** Start a live round: the dirty log is cleaned (DIRTY cleared). */
@@ -153,7 +167,9 @@ export class Engine {
   stopAndCopy(algorithm: string, params: Record<string, number | string | boolean>, pages: number, stopReason: string, cost: { bytes?: number; bytesPerS?: number; extraUs?: number } = {}): ReplayResult {
     const wrapped = this.wrapped;
     const start = this.now;
-    const transfer = ((cost.bytes ?? pages * this.pageSize) * 1e6) / (cost.bytesPerS ?? this.bandwidth) + (cost.extraUs ?? 0);
+    // The guest stops (extraUs), then the rest crosses the link.
+    const extraUs = cost.extraUs ?? 0;
+    const transfer = extraUs + this.transmitUs(cost.bytes ?? pages * this.pageSize, cost.bytesPerS ?? this.bandwidth, start + extraUs);
     this.pagesSent += pages;
     this.now += transfer; // guest paused: trace time stands still
     this.rounds.push({

@@ -9,7 +9,7 @@ import type { Kernel } from '../kernel/types.js';
 import type { Trace } from '../trace/read.js';
 import { MAX_ORACLE_PAGES, oracle, oracleBounds, type OracleBudget } from '../algorithms/oracle.js';
 import { WITHIN_EPOCH_RULES } from '../engine/clock.js';
-import { Engine } from '../engine/engine.js';
+import { Engine, type LinkChannel } from '../engine/engine.js';
 import { DEFAULT_LINK, type LinkParams, type ReplayResult } from '../engine/types.js';
 
 /** Check a link against a trace: positive bandwidth, a start inside the trace. */
@@ -21,18 +21,19 @@ export function checkLink(trace: Trace, link: LinkParams): void {
   if (!(link.resumeMs >= 0)) fail('usage', `--resume-ms must be ≥ 0 (got ${link.resumeMs})`);
 }
 
-/** Replay one algorithm over a trace; params may hold CLI-style values with units. */
+/** Replay one algorithm over a trace; params may hold CLI-style values with units; a channel shares the link (src/run/fleet.ts). */
 export function replay(
   trace: Trace,
   algorithm: Algorithm,
   kernel: Kernel,
   link: Partial<LinkParams> = {},
   params: Record<string, string | number | undefined> = {},
+  channel?: LinkChannel,
 ): ReplayResult {
   const fullLink: LinkParams = { ...DEFAULT_LINK, ...link };
   checkLink(trace, fullLink);
   const values = resolveParams(algorithm, params);
-  const engine = new Engine(trace, kernel, fullLink, algorithm.needs);
+  const engine = new Engine(trace, kernel, fullLink, algorithm.needs, channel);
   return algorithm.run(engine, values);
 }
 
