@@ -275,3 +275,57 @@ describe('migreplay fleet', () => {
     for (const [b] of spans) expect(spans.filter(([x, y]) => x <= b && b < y).length).toBeLessThanOrEqual(4);
   }, SLOW);
 });
+
+describe('the library and the report', () => {
+  test('runFleet from migreplay/node checks its arguments: one MigreplayError line each', async () => {
+    const lib = await import('../src/node.js');
+    const good = { bandwidthBytesPerS: GBIT, policy: 'parallel', guests: [{ trace: shipped('gzip9'), algorithm: 'qemu' }] };
+    const cases: [unknown, RegExp][] = [
+      [undefined, /^runFleet: plan must be an object/],
+      [{ ...good, bandwidthBytesPerS: '1Gbit' }, /^runFleet: plan\.bandwidthBytesPerS must be a finite number of bytes\/s > 0 \(got '1Gbit'\)/],
+      [{ ...good, policy: 'fastest' }, /^runFleet: plan\.policy must be one of/],
+      [{ ...good, maxConcurrent: 0 }, /^runFleet: plan\.maxConcurrent must be a whole number ≥ 1/],
+      [{ ...good, guests: [] }, /^runFleet: plan\.guests must hold at least one guest/],
+      [{ ...good, guests: [{ trace: shipped('gzip9') }] }, /^runFleet: plan\.guests\[0\]\.algorithm must be a non-empty string/],
+      [{ ...good, guests: [{ trace: shipped('gzip9'), algorithm: 'qemu', params: { 'downtime-limit': null } }] }, /^runFleet: plan\.guests\[0\]\.params\.downtime-limit must be a number or a string/],
+      [{ ...good, guests: [{ trace: shipped('gzip9'), algorithm: 'qemu', resumeMs: Infinity }] }, /^runFleet: plan\.guests\[0\]\.resumeMs must be a finite number/],
+      [{ ...good, extra: 1 }, /^runFleet: plan has no option 'extra'/],
+      [{ ...good, guests: [{ trace: shipped('gzip9'), algorithm: 'postcopy' }] }, /postcopy cannot share a link in a fleet/],
+    ];
+    for (const [plan, message] of cases) {
+      const e = await lib.runFleet(plan as FleetPlan).then(() => null, (x: unknown) => x);
+      expect(e, String(message)).toBeInstanceOf(MigreplayError);
+      expect((e as Error).message).toMatch(message);
+      expect((e as Error).message).not.toContain('\n');
+    }
+    const f = await lib.runFleet(good as FleetPlan);
+    expect(f.guests[0]!.result.downtimeMs).toBeGreaterThan(0);
+    const svg = await lib.fleetPlotSvg(f);
+    expect(svg).toMatch(/^<svg/);
+    await expect(lib.fleetPlotSvg({} as never)).rejects.toThrow(/^fleetPlotSvg: fleet must be what runFleet returned/);
+  }, SLOW);
+
+  test('a fleet document is a report input: the report shows its timeline and its guests', async () => {
+    const out = path.join(dir, 'fleet-report.json');
+    const r = await cli(['fleet', shipped('gzip9'), shipped('redis_bench'), '--policy', 'parallel', '--bandwidth', '1Gbit', '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    const html = path.join(dir, 'fleet-report.html');
+    const rep = await cli(['report', out, '--out', html]);
+    expect(rep.status, rep.stderr).toBe(0);
+    const page = fs.readFileSync(html, 'utf8');
+    expect(page).toContain('<section id="fleet">');
+    expect(page).not.toContain('<section id="trace">');
+    const lanes = page.match(/data-chart="([^"]+)"/g) ?? [];
+    expect(lanes.length).toBe(2);
+    expect(page).toMatch(/<td>gzip9<\/td><td>qemu<\/td>/);
+    expect(page).toMatch(/<td>redis_bench<\/td><td>qemu<\/td>/);
+    // A broken fleet document is one line, exit 2.
+    const broken = path.join(dir, 'broken-fleet.json');
+    const doc = JSON.parse(fs.readFileSync(out, 'utf8'));
+    delete doc.fleet.makespanS;
+    fs.writeFileSync(broken, JSON.stringify(doc));
+    const bad = await cli(['report', broken, '--out', path.join(dir, 'broken.html')]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim()).toMatch(/broken-fleet\.json: a fleet document \(fleet --json\) with missing or mistyped fields$/);
+  }, SLOW);
+});
