@@ -145,12 +145,15 @@ describe('a hand-worked two-guest case', () => {
   test('sequential: A in 1 s, then B in 3 s', async () => {
     const f = await runFleet({ bandwidthBytesPerS: link, policy: 'sequential', guests: guests() });
     expect(f.guests.map((g) => [g.beginS, g.endS])).toEqual([[0, 1], [1, 4]]);
+    expect(f.makespanS).toBe(4);
+    expect(f.meanSwitchOverS).toBe(2.5); // (1 + 4) / 2
   }, SLOW);
 
   test('largest-first starts B first; --max-concurrent 2 runs both', async () => {
     const f = await runFleet({ bandwidthBytesPerS: link, policy: 'largest-first', guests: guests() });
     expect(f.order).toEqual(['B', 'A']);
     expect(f.guests.map((g) => [g.name, g.beginS, g.endS])).toEqual([['A', 3, 4], ['B', 0, 3]]);
+    expect(f.meanSwitchOverS).toBe(3.5); // (4 + 3) / 2: the same makespan, a later mean than A first
     const two = await runFleet({ bandwidthBytesPerS: link, policy: 'shortest-first', maxConcurrent: 2, guests: guests() });
     expect(two.guests.map((g) => g.endS)).toEqual([2, 4]);
   }, SLOW);

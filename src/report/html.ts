@@ -256,7 +256,7 @@ async function fleetSection(charts: Charts, fleets: Classified['fleets']): Promi
     parts.push(`<h3>${esc(fleetLabel(f))} (<code>${esc(source)}</code>)</h3>`);
     const ms = (v: number | null): string => (v === null ? 'none switched over' : `${sigText(v)} ms`);
     parts.push(`<dl class="facts">
-<dt>makespan</dt><dd>${sigText(f.makespanS)} s (first start to last switch-over)</dd>
+<dt>makespan</dt><dd>${sigText(f.makespanS)} s (first start to last switch-over); mean switch-over ${sigText(f.meanSwitchOverS)} s</dd>
 <dt>bytes sent</dt><dd>${groupDigits(f.bytesSent)}</dd>
 <dt>downtime</dt><dd>worst ${ms(f.worstDowntimeMs)}, mean ${ms(f.meanDowntimeMs)}</dd>
 <dt>start order</dt><dd>${f.order.map(esc).join(', ')}</dd>
