@@ -332,3 +332,31 @@ describe('the library and the report', () => {
     expect(bad.stderr.trim()).toMatch(/broken-fleet\.json: a fleet document \(fleet --json\) with missing or mistyped fields$/);
   }, SLOW);
 });
+
+describe('sweep --plan', () => {
+  test('varies the policy and --max-concurrent: each row is that fleet run on its own', async () => {
+    const plan = path.join(dir, 'sweep-plan.yaml');
+    fs.writeFileSync(plan, `bandwidth: 1Gbit\ndefaults:\n  algo: xen\nguests:\n  - ${shipped('gzip9')}\n  - ${shipped('redis_bench')}\n  - ${shipped('xz6')}\n`);
+    const out = path.join(dir, 'fleets.csv');
+    const r = await cli(['sweep', '--plan', plan, '--set', 'policy=sequential,largest-first', '--set', 'max-concurrent=1..2+1', '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/fleet 4 of 4: largest-first, max-concurrent 2/);
+    const t = await readTable(out);
+    expect(t.rows.map((row) => [row.policy, row.maxConcurrent])).toEqual([['sequential', 1], ['sequential', 2], ['largest-first', 1], ['largest-first', 2]]);
+    const base = readFleetPlan(plan);
+    for (const row of t.rows) {
+      const f = await runFleet({ ...base, policy: row.policy as FleetPlan['policy'], maxConcurrent: Number(row.maxConcurrent) });
+      expect(row.makespanS).toBe(f.makespanS);
+      expect(row.worstDowntimeMs).toBe(f.worstDowntimeMs);
+      expect(row.bytesSent).toBe(f.bytesSent);
+      expect(row.order).toBe(f.order.join(','));
+    }
+    const bad = await cli(['sweep', '--plan', plan, '--set', 'max-iters=3,5', '--out', path.join(dir, 'nope.csv')]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim()).toBe("migreplay: --set max-iters: a fleet sweep (--plan) varies policy, max-concurrent, by, bandwidth; each guest's parameters are the plan's");
+    const k0 = await cli(['sweep', '--plan', plan, '--set', 'max-concurrent=0', '--out', path.join(dir, 'nope.csv')]);
+    expect(k0.status).toBe(2);
+    expect(k0.stderr.trim()).toBe("migreplay: --set max-concurrent: '0' is not a whole number ≥ 1");
+    expect(fs.existsSync(path.join(dir, 'nope.csv'))).toBe(false);
+  }, 4 * SLOW);
+});

@@ -14,7 +14,7 @@ import { parseDuration, parseRate } from '../units.js';
 export interface LinkParamSpec {
   name: string;
   key: string;
-  kind: 'rate' | 'duration' | 'ms' | 'choice';
+  kind: 'rate' | 'duration' | 'ms' | 'choice' | 'count';
   choices?: readonly string[];
 }
 
@@ -115,6 +115,11 @@ export function parseValue(target: SetTarget, text: string): number | string {
       if (!Number.isFinite(v) || v < 0) fail('bad-unit', `${what}: '${text}' is not a number of milliseconds ≥ 0`);
       return tidy(v);
     }
+    case 'count': {
+      const t = text.trim();
+      if (!/^[0-9]+$/.test(t) || !(Number(t) >= 1)) fail('usage', `${what}: '${text}' is not a whole number ≥ 1`);
+      return Number(t);
+    }
     case 'choice':
       if (!spec.choices!.includes(text.trim())) fail('usage', `${what}: '${text}' is not one of ${spec.choices!.join(', ')}`);
       return text.trim();
@@ -136,7 +141,7 @@ function isChoice(target: SetTarget): boolean {
 }
 
 /** The values of one comma-separated item: a single value or a range. */
-function expandItem(target: SetTarget, name: string, item: string): (number | string)[] {
+export function expandItem(target: SetTarget, name: string, item: string): (number | string)[] {
   const range = /^(.+?)\.\.(.+?)([*+])([^*+]+)$/.exec(item);
   if (!item.includes('..')) return [parseValue(target, item)];
   if (!range) fail('usage', `--set ${name}: cannot read the range '${item}' (write a..b*factor or a..b+step, e.g. 100Mbit..10Gbit*2, 1..10+3)`);
