@@ -360,3 +360,22 @@ describe('sweep --plan', () => {
     expect(fs.existsSync(path.join(dir, 'nope.csv'))).toBe(false);
   }, 4 * SLOW);
 });
+
+describe('docs/fleet.md', () => {
+  test("the worked example's figures are what the fleet gives", async () => {
+    const doc = fs.readFileSync(path.join(ROOT, 'docs', 'fleet.md'), 'utf8');
+    const part = doc.slice(doc.indexOf('## A worked example'), doc.indexOf('## What SimGrid would say'));
+    const rows = [...part.matchAll(/^\| `([^`]+)` \| (.+) \|$/gm)].map((m) => [m[1]!, ...m[2]!.split(' | ')]);
+    expect(rows.length).toBe(4);
+    const traces = fs.readdirSync(path.join(ROOT, 'traces')).filter((f) => f.endsWith('.arrow')).sort().map((f) => path.join(ROOT, 'traces', f));
+    const g3 = (v: number | null): string => (v === null ? 'never' : String(Number(v.toPrecision(3))));
+    for (const [how, ...figures] of rows) {
+      const [policy, , k] = how!.split(' ');
+      const f = await runFleet({
+        bandwidthBytesPerS: 10e9 / 8, policy: policy as FleetPlan['policy'], ...(k ? { maxConcurrent: Number(k) } : {}),
+        guests: traces.map((trace) => ({ trace, algorithm: 'qemu' })),
+      });
+      expect(figures, how).toEqual([g3(f.makespanS), g3(f.meanSwitchOverS), g3(f.worstDowntimeMs), g3(f.meanDowntimeMs), g3(f.bytesSent / 2 ** 30), String(f.unfinished)]);
+    }
+  }, 4 * SLOW);
+});
