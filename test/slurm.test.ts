@@ -3,7 +3,8 @@
 // temporary folder and the grid made smaller), run as a 16-task job array by slurmctld and
 // slurmd (scripts/slurm-local.sh starts them, with munge); the merged files must be byte
 // for byte those of the same sweep run as one process and merged. Then the doc's recovery:
-// a shard's outputs removed, that shard resubmitted alone, merged again, compared again.
+// a shard's outputs removed, that shard resubmitted alone, merged again, compared again;
+// and a running task ended as at its time limit (scancel), then resubmitted to finish.
 //
 //   MIGREPLAY_SKIP_SLURM=1      skip
 //   MIGREPLAY_REQUIRE_SLURM=1   fail instead of skipping when Slurm or munge is missing (CI)
@@ -16,7 +17,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTable } from '../src/sweep/formats.js';
-import { BIN, ROOT } from './helpers/cli.js';
+import { BIN, cli, ROOT } from './helpers/cli.js';
 
 const run = promisify(execFile);
 const DOC = fs.readFileSync(path.join(ROOT, 'docs/scale-out.md'), 'utf8');
@@ -26,6 +27,7 @@ const DAEMONS = ['munged', 'mungekey', 'slurmctld', 'slurmd', 'sbatch', 'squeue'
 // auto-converge: 3) = 48 runs, a second or two of work.
 const DOC_GRID = '--set bandwidth=100Mbit..25Gbit*2 --set max-iters=5..30+5';
 const TEST_GRID = '--set bandwidth=1Gbit..4Gbit*2 --set max-iters=5..10+5';
+const DOC_ALGOS = '--algo precopy,xen,xen-v2,qemu,auto-converge';
 const TRACES = ['gzip9.arrow', 'redis_bench.arrow'];
 const SHARDS = 16;
 const FINISHED = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT', 'NODE_FAIL', 'OUT_OF_MEMORY', 'PREEMPTED', 'BOOT_FAIL', 'DEADLINE']);
@@ -182,5 +184,73 @@ describe.skipIf(why !== undefined)('Slurm job array (docs/scale-out.md)', () => 
     jobs.push(remergeId);
     expect(await waitFor([remergeId], 3)).toBe(1);
     await expectSameAsOneProcess();
+  }, 300_000);
+
+  it('a task ended as at its time limit keeps its finished runs; resubmitted, it finishes the shard', async () => {
+    // scancel ends a running job as the time limit does (SIGTERM to every process of the
+    // job, SIGKILL after KillWait); the time limit itself is a minute at least. qemu over
+    // xz6 at 350–450 Mbit/s takes seconds a run (it repeats the trace), over gzip9 a
+    // fraction of one: a shard with both writes gzip9's rows while xz6's still run.
+    const slow = path.join(tmp, 'shared-slow');
+    fs.mkdirSync(path.join(slow, 'traces'), { recursive: true });
+    for (const t of ['xz6.arrow', 'gzip9.arrow']) fs.copyFileSync(path.join(ROOT, 'traces', t), path.join(slow, 'traces', t));
+    const doc = replaced(docBlock('`sweep.sbatch`', 'bash'), '/shared/migreplay', slow);
+    const script = replaced(replaced(doc, DOC_GRID, '--set bandwidth=350Mbit..450Mbit+10Mbit --set downtime-limit=300ms,400ms,500ms'), DOC_ALGOS, '--algo qemu');
+    fs.writeFileSync(path.join(submit, 'slow.sbatch'), script);
+    fs.mkdirSync(path.join(submit, 'logs'), { recursive: true }); // as the doc's commands make it
+    const sweepArgs = /migreplay sweep \\\n([\s\S]*?)--shard/.exec(script)![1]!.replace(/\\\n/g, ' ');
+    // Each shard's runs of xz6 and of gzip9 (--dry-run, in this process); a shard with
+    // both, the fewest of xz6 (the slow ones).
+    const argv = (await sh(`words() { printf '%s\\0' "$@"; }\nwords ${sweepArgs}`, tmp)).stdout.split('\0').slice(0, -1);
+    const only = (t: string) => argv.map((a) => (a.endsWith('*.arrow') ? path.join(slow, 'traces', t) : a));
+    const sizes: { shard: number; xz6: number; gzip9: number }[] = [];
+    for (let i = 0; i < SHARDS; i++) {
+      const count = async (args: string[]) => {
+        const r = await cli(['sweep', ...args, '--shard', `${i}/${SHARDS}`, '--dry-run', '--json', '--out', path.join(tmp, 'dry-run.arrow')]);
+        expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+        return (JSON.parse(r.stdout) as { shardRuns: number }).shardRuns;
+      };
+      sizes.push({ shard: i, xz6: await count(only('xz6.arrow')), gzip9: await count(only('gzip9.arrow')) });
+    }
+    const both = sizes.filter((s) => s.gzip9 > 0 && s.xz6 > 0);
+    expect(both.length, JSON.stringify(sizes)).toBeGreaterThan(0);
+    const best = both.reduce((a, b) => (b.xz6 < a.xz6 ? b : a));
+    const k = best.shard;
+    const runs = best.xz6 + best.gzip9;
+    const part = path.join(slow, 'results/2025-06', `part-${k}.arrow`);
+
+    const log = (id: string) => fs.readFileSync(path.join(submit, 'logs', `migreplay-sweep-${id}_${k}.out`), 'utf8');
+    const first = (await sh(`sbatch --parsable --array=${k} slow.sbatch`)).stdout.trim().split(';')[0]!;
+    jobs.push(first);
+    // Cut it once it has written a run.
+    while (!fs.existsSync(part) || (await readTable(part)).rows.length === 0) {
+      const [s] = await states([first]);
+      if (s && FINISHED.has(s.state)) throw new Error(`the task ended before it could be cut: ${JSON.stringify(s)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await run('scancel', [first], { env });
+    for (;;) {
+      const [s] = await states([first]);
+      if (s && FINISHED.has(s.state)) {
+        expect(s.state, log(first)).toBe('CANCELLED');
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(log(first)).toMatch(/sweep interrupted: \d+ runs written/);
+    const kept = (await readTable(part)).rows.length;
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThan(runs);
+
+    // Resubmitted as the doc says: --resume runs the rest.
+    const second = (await sh(`sbatch --parsable --array=${k} slow.sbatch`)).stdout.trim().split(';')[0]!;
+    jobs.push(second);
+    expect(await waitFor([second], 3)).toBe(1);
+    expect(log(second)).toContain(`${kept} already there`);
+    expect((await readTable(part)).rows.length).toBe(runs);
+    // The same shard in one process, both merged: the same bytes.
+    await sh(`migreplay sweep ${sweepArgs} --shard ${k}/${SHARDS} --out "${tmp}/slow-one.arrow"`, tmp);
+    await sh(`migreplay merge "${part}" --out "${tmp}/slow-slurm.parquet" && migreplay merge "${tmp}/slow-one.arrow" --out "${tmp}/slow-one.parquet"`, tmp);
+    expect(fs.readFileSync(path.join(tmp, 'slow-slurm.parquet')).equals(fs.readFileSync(path.join(tmp, 'slow-one.parquet')))).toBe(true);
   }, 300_000);
 });
