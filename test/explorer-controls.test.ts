@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultStop, paramStops, valueOf } from '../explorer/src/controls.js';
 import { algorithms } from '../src/algorithms/index.js';
-import { parseParam } from '../src/algorithms/params.js';
+import { parseParam } from '../src/params/index.js';
 
 describe('explorer parameter stops', () => {
   const specs = algorithms.flatMap((a) => a.params.map((p) => [a.id, p] as const));

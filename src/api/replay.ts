@@ -5,8 +5,8 @@
 // Node imports.
 import { algorithms, findAlgorithm as findAlgorithmImpl } from '../algorithms/index.js';
 import { oracle, oracleBounds as oracleBoundsImpl, type OracleBound, type OracleBudget } from '../algorithms/oracle.js';
-import { formatDefault as formatDefaultImpl, parseParam, resolveParams as resolveParamsImpl } from '../algorithms/params.js';
-import { paramKey, type Algorithm, type ParamKind, type ParamSpec, type ParamValues } from '../algorithms/types.js';
+import { formatDefault as formatDefaultImpl, paramKey, parseParam, resolveParams as resolveParamsImpl, PARAM_KINDS, type ParamKind, type ParamSpec, type ParamValues } from '../params/index.js';
+import type { Algorithm } from '../algorithms/types.js';
 import { WITHIN_EPOCH_RULES } from '../engine/clock.js';
 import { Engine } from '../engine/engine.js';
 import { replayAll as compareAlgorithms, type ReplayAllOptions, type Comparison } from '../run/replay.js';
@@ -96,8 +96,6 @@ export function resolveParams(algorithm: Algorithm | string, given?: ParamInput)
   const a = usableAlgorithm('resolveParams', algorithm);
   return resolveParamsImpl(a, usableParams('resolveParams', [a], given, 'given'));
 }
-
-const PARAM_KINDS: readonly ParamKind[] = ['int', 'size', 'rate', 'duration', 'percent', 'number', 'choice'];
 
 /** A parameter's default as a person would type it (300ms, 256KiB, 29). */
 export function formatDefault(spec: ParamSpec): string {

@@ -4,7 +4,7 @@ import type { Argv } from 'yargs';
 import { algorithms } from '../algorithms/index.js';
 import { fail } from '../errors.js';
 import { runSweep, type SweepStats } from '../sweep/run.js';
-import { LINK_PARAMS } from '../sweep/params.js';
+import { LINK_PARAMS } from '../params/link.js';
 import { checkDistinctOutputs, checkNotAnInput } from '../io/files.js';
 import { expandTraces } from '../sweep/grid.js';
 import { checkAlgoSpec, formatTable, showProgress } from './common.js';

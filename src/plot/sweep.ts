@@ -4,7 +4,7 @@
 // and value of the other varied parameters (dashes with a legend, or names at the ends
 // of the lines), every parameter by its command-line name and unit.
 import { algorithms } from '../algorithms/index.js';
-import { paramKey } from '../algorithms/types.js';
+import { paramKey } from '../params/index.js';
 import { parseRate } from '../units.js';
 import { groupColors, groupLabel, identicalGroups, identicalNote, sameValueKey } from './identical.js';
 import { parameterName, parameterUnit, valueText } from './names.js';
