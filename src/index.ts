@@ -6,6 +6,7 @@
 export { algorithms } from './algorithms/index.js';
 export type { Algorithm } from './algorithms/types.js';
 export type { ParamKind, ParamSpec, ParamValues } from './params/index.js';
+export { LINK_PARAMS } from './params/link.js';
 export {
   findAlgorithm, resolveParams, formatDefault, replay, replayAll, addOracleDistances, addWithinEpochRange,
   isCoarse, samplingIntervalUs, oracleBounds, type ParamInput, type ReplayAllOptions, type Comparison,
