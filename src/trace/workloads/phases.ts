@@ -10,7 +10,7 @@ export const phases: Workload = {
   summary: 'a working set that moves to other pages at every phase (program phases)',
   follows: 'synthetic: program phases — the working set shifts, so pages hot in one round go cold in the next',
   params: [
-    { name: 'phases', kind: 'int', default: 4, min: 1, doc: 'number of phases over the trace (or give --phase-length)' },
+    { name: 'phases', kind: 'int', default: 4, min: 1, unit: 'phases', doc: 'number of phases over the trace (or give --phase-length)' },
     { name: 'phase-length', kind: 'duration', default: undefined, min: 0, minExclusive: true, doc: 'length of a phase [default: duration / phases]' },
     { name: 'ws-size', kind: 'size-or-fraction', default: '10%', doc: 'working set of a phase' },
     { name: 'overlap', kind: 'fraction', default: 0, max: 0.999, doc: 'share of a working set that the next phase keeps (0: disjoint, wrapping round memory)' },

@@ -31,13 +31,13 @@ export const videoStream: Workload = {
   columns: { immp: true },
   params: [
     { name: 'resolution', kind: 'resolution', default: '1280x720', doc: 'video size, WIDTHxHEIGHT or 480p/720p/1080p/2160p (paper: "HD")' },
-    { name: 'fps', kind: 'number', default: 25, min: 0, doc: 'frames decoded per second (0: the player is idle)' },
+    { name: 'fps', kind: 'number', default: 25, min: 0, unit: 'frames/s', doc: 'frames decoded per second (0: the player is idle)' },
     { name: 'bitrate', kind: 'rate', default: '4Mbit', min: 0, doc: 'stream bitrate: bytes arriving from the network per second (0: none)' },
-    { name: 'decode-buffers', kind: 'int', default: 8, min: 1, doc: 'decoded pictures (YUV 4:2:0) the decoder cycles through: reference frames plus the output queue' },
-    { name: 'display-buffers', kind: 'int', default: 0, min: 0, doc: 'RGB32 pictures the player converts each frame into for display (0: none, e.g. hardware overlay)' },
+    { name: 'decode-buffers', kind: 'int', default: 8, min: 1, unit: 'pictures', doc: 'decoded pictures (YUV 4:2:0) the decoder cycles through: reference frames plus the output queue' },
+    { name: 'display-buffers', kind: 'int', default: 0, min: 0, unit: 'pictures', doc: 'RGB32 pictures the player converts each frame into for display (0: none, e.g. hardware overlay)' },
     { name: 'stream-buffer', kind: 'size', default: '8MiB', min: 0, minExclusive: true, doc: "the player's input buffer: compressed stream written round-robin at the bitrate" },
     { name: 'net-buffers', kind: 'size-or-fraction', default: '4MiB', doc: "guest kernel's network receive buffers for the stream (one page per packet, round-robin); not the IMMP's" },
-    { name: 'mtu', kind: 'int', default: 1500, min: TCPIP_HEADER_BYTES + 1, doc: 'MTU of the incoming stream: packets per received byte' },
+    { name: 'mtu', kind: 'int', default: 1500, min: TCPIP_HEADER_BYTES + 1, unit: 'bytes', doc: 'MTU of the incoming stream: packets per received byte' },
     ...BG_PARAMS('32MiB', 300, 'guest kernel and daemons, not the player'),
   ],
   check(o) {

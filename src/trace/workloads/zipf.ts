@@ -9,7 +9,7 @@ export const zipf: Workload = {
   summary: 'page writes with Zipf-distributed page popularity (rank k written ∝ k^-s); ranks shuffled over memory',
   follows: 'synthetic: the skewed page popularity measured in real guests (a few pages take most writes, a long tail)',
   params: [
-    { name: 'zipf-s', kind: 'number', default: 1, min: 0, minExclusive: true, doc: 'Zipf exponent s > 0: larger is more skewed' },
+    { name: 'zipf-s', kind: 'number', default: 1, min: 0, minExclusive: true, unit: 'exponent', doc: 'Zipf exponent s > 0: larger is more skewed' },
     RATE('page writes per second'),
     ARRIVALS,
   ],
