@@ -5,7 +5,8 @@
 // Node imports.
 import { algorithms, findAlgorithm as findAlgorithmImpl } from '../algorithms/index.js';
 import { oracle, oracleBounds as oracleBoundsImpl, type OracleBound, type OracleBudget } from '../algorithms/oracle.js';
-import { formatDefault as formatDefaultImpl, paramKey, parseParam, resolveParams as resolveParamsImpl, PARAM_KINDS, type ParamKind, type ParamSpec, type ParamValues } from '../params/index.js';
+import { formatDefault as formatDefaultImpl, paramKey, parseParam, resolveParams as resolveParamsImpl, PARAM_KINDS, specKey, type ParamKind, type ParamSpec, type ParamValues } from '../params/index.js';
+import { LINK_PARAMS } from '../params/link.js';
 import type { Algorithm } from '../algorithms/types.js';
 import { WITHIN_EPOCH_RULES } from '../engine/clock.js';
 import { Engine } from '../engine/engine.js';
@@ -109,7 +110,7 @@ export function formatDefault(spec: ParamSpec): string {
 // ---------------------------------------------------------------------------------------
 // The link.
 
-const LINK_KEYS = ['bandwidthBytesPerS', 'startS', 'resumeMs', 'withinEpoch'] as const;
+const LINK_KEYS = LINK_PARAMS.map(specKey);
 
 /** A link argument, checked (against the trace when given): the keys given, undefined ones left out. */
 export function usableLink(fn: string, link: unknown, trace?: Trace, what = 'link'): Partial<LinkParams> {
