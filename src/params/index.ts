@@ -73,7 +73,7 @@ export function namesSpec(spec: ParamSpec, name: string): boolean {
   return spec.name === name || specKey(spec) === name;
 }
 
-/** Width and height from '1280x720' or '720p'. */
+/** Width and height of a resolution, written 1280x720 or 720p. */
 export function parseResolution(what: string, text: string): [number, number] {
   const named: Record<string, [number, number]> = { '480p': [854, 480], '720p': [1280, 720], '1080p': [1920, 1080], '2160p': [3840, 2160] };
   const t = String(text).trim().toLowerCase();
