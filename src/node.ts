@@ -6,9 +6,11 @@ export {
   openTrace, openTraceFile, fileSource, shippedTrace, shippedTraces, AtomicFile, writeFileAtomic,
   createKernel, defaultKernel, loadWasmModule, replayFile, type ReplayFileOptions,
   runSweep, mergeFiles, readTable, writeTable, runCapture, startCapture,
+  runFleet, readFleetPlan, fleetPlotSvg,
   replayPlotSvg, tracePlotSvgs, heatmapSvg, renderPlotFile, svgToPng, readReportInput, buildReport,
 } from './api/node.js';
 export type { SweepOptions, SweepStats } from './sweep/run.js';
+export type { FleetPlan, FleetGuest, FleetResult, FleetGuestResult, FleetOptions, FleetPolicy, FleetOrderBy } from './run/fleet.js';
 export type { MergeStats } from './sweep/merge.js';
 export type { CaptureOptions, CaptureResult, CaptureHandle } from './capture/capture.js';
 export type { TableData, Format } from './sweep/formats.js';

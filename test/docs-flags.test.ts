@@ -25,7 +25,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = path.join(ROOT, 'bin', 'migreplay.js');
 
-const COMMANDS = ['replay', 'sweep', 'merge', 'inspect', 'report', 'convert', 'gen', 'capture', 'explore', 'validate'] as const;
+const COMMANDS = ['replay', 'sweep', 'merge', 'inspect', 'report', 'convert', 'gen', 'capture', 'explore', 'validate', 'fleet'] as const;
 type Command = (typeof COMMANDS)[number];
 const WORKLOADS = ['uniform', 'hotcold', 'zipf', 'phases', 'hotpages', 'mail', 'video-stream'] as const;
 
@@ -43,6 +43,7 @@ const CONTEXT: Record<string, Target[]> = {
   'docs/capture.md': ['capture'],
   'docs/report.md': ['report'],
   'docs/validation.md': ['validate'],
+  'docs/fleet.md': ['fleet'],
   'docs/trace-format.md': ['convert'],
 };
 

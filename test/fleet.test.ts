@@ -145,12 +145,15 @@ describe('a hand-worked two-guest case', () => {
   test('sequential: A in 1 s, then B in 3 s', async () => {
     const f = await runFleet({ bandwidthBytesPerS: link, policy: 'sequential', guests: guests() });
     expect(f.guests.map((g) => [g.beginS, g.endS])).toEqual([[0, 1], [1, 4]]);
+    expect(f.makespanS).toBe(4);
+    expect(f.meanSwitchOverS).toBe(2.5); // (1 + 4) / 2
   }, SLOW);
 
   test('largest-first starts B first; --max-concurrent 2 runs both', async () => {
     const f = await runFleet({ bandwidthBytesPerS: link, policy: 'largest-first', guests: guests() });
     expect(f.order).toEqual(['B', 'A']);
     expect(f.guests.map((g) => [g.name, g.beginS, g.endS])).toEqual([['A', 3, 4], ['B', 0, 3]]);
+    expect(f.meanSwitchOverS).toBe(3.5); // (4 + 3) / 2: the same makespan, a later mean than A first
     const two = await runFleet({ bandwidthBytesPerS: link, policy: 'shortest-first', maxConcurrent: 2, guests: guests() });
     expect(two.guests.map((g) => g.endS)).toEqual([2, 4]);
   }, SLOW);
@@ -274,4 +277,105 @@ describe('migreplay fleet', () => {
     const spans = f.guests.map((g) => [g.beginS, g.endS] as const);
     for (const [b] of spans) expect(spans.filter(([x, y]) => x <= b && b < y).length).toBeLessThanOrEqual(4);
   }, SLOW);
+});
+
+describe('the library and the report', () => {
+  test('runFleet from migreplay/node checks its arguments: one MigreplayError line each', async () => {
+    const lib = await import('../src/node.js');
+    const good = { bandwidthBytesPerS: GBIT, policy: 'parallel', guests: [{ trace: shipped('gzip9'), algorithm: 'qemu' }] };
+    const cases: [unknown, RegExp][] = [
+      [undefined, /^runFleet: plan must be an object/],
+      [{ ...good, bandwidthBytesPerS: '1Gbit' }, /^runFleet: plan\.bandwidthBytesPerS must be a finite number of bytes\/s > 0 \(got '1Gbit'\)/],
+      [{ ...good, policy: 'fastest' }, /^runFleet: plan\.policy must be one of/],
+      [{ ...good, maxConcurrent: 0 }, /^runFleet: plan\.maxConcurrent must be a whole number ≥ 1/],
+      [{ ...good, guests: [] }, /^runFleet: plan\.guests must hold at least one guest/],
+      [{ ...good, guests: [{ trace: shipped('gzip9') }] }, /^runFleet: plan\.guests\[0\]\.algorithm must be a non-empty string/],
+      [{ ...good, guests: [{ trace: shipped('gzip9'), algorithm: 'qemu', params: { 'downtime-limit': null } }] }, /^runFleet: plan\.guests\[0\]\.params\.downtime-limit must be a number or a string/],
+      [{ ...good, guests: [{ trace: shipped('gzip9'), algorithm: 'qemu', resumeMs: Infinity }] }, /^runFleet: plan\.guests\[0\]\.resumeMs must be a finite number/],
+      [{ ...good, extra: 1 }, /^runFleet: plan has no option 'extra'/],
+      [{ ...good, guests: [{ trace: shipped('gzip9'), algorithm: 'postcopy' }] }, /postcopy cannot share a link in a fleet/],
+    ];
+    for (const [plan, message] of cases) {
+      const e = await lib.runFleet(plan as FleetPlan).then(() => null, (x: unknown) => x);
+      expect(e, String(message)).toBeInstanceOf(MigreplayError);
+      expect((e as Error).message).toMatch(message);
+      expect((e as Error).message).not.toContain('\n');
+    }
+    const f = await lib.runFleet(good as FleetPlan);
+    expect(f.guests[0]!.result.downtimeMs).toBeGreaterThan(0);
+    const svg = await lib.fleetPlotSvg(f);
+    expect(svg).toMatch(/^<svg/);
+    await expect(lib.fleetPlotSvg({} as never)).rejects.toThrow(/^fleetPlotSvg: fleet must be what runFleet returned/);
+  }, SLOW);
+
+  test('a fleet document is a report input: the report shows its timeline and its guests', async () => {
+    const out = path.join(dir, 'fleet-report.json');
+    const r = await cli(['fleet', shipped('gzip9'), shipped('redis_bench'), '--policy', 'parallel', '--bandwidth', '1Gbit', '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    const html = path.join(dir, 'fleet-report.html');
+    const rep = await cli(['report', out, '--out', html]);
+    expect(rep.status, rep.stderr).toBe(0);
+    const page = fs.readFileSync(html, 'utf8');
+    expect(page).toContain('<section id="fleet">');
+    expect(page).not.toContain('<section id="trace">');
+    const lanes = page.match(/data-chart="([^"]+)"/g) ?? [];
+    expect(lanes.length).toBe(2);
+    expect(page).toMatch(/<td>gzip9<\/td><td>qemu<\/td>/);
+    expect(page).toMatch(/<td>redis_bench<\/td><td>qemu<\/td>/);
+    // A broken fleet document is one line, exit 2.
+    const broken = path.join(dir, 'broken-fleet.json');
+    const doc = JSON.parse(fs.readFileSync(out, 'utf8'));
+    delete doc.fleet.makespanS;
+    fs.writeFileSync(broken, JSON.stringify(doc));
+    const bad = await cli(['report', broken, '--out', path.join(dir, 'broken.html')]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim()).toMatch(/broken-fleet\.json: a fleet document \(fleet --json\) with missing or mistyped fields$/);
+  }, SLOW);
+});
+
+describe('sweep --plan', () => {
+  test('varies the policy and --max-concurrent: each row is that fleet run on its own', async () => {
+    const plan = path.join(dir, 'sweep-plan.yaml');
+    fs.writeFileSync(plan, `bandwidth: 1Gbit\ndefaults:\n  algo: xen\nguests:\n  - ${shipped('gzip9')}\n  - ${shipped('redis_bench')}\n  - ${shipped('xz6')}\n`);
+    const out = path.join(dir, 'fleets.csv');
+    const r = await cli(['sweep', '--plan', plan, '--set', 'policy=sequential,largest-first', '--set', 'max-concurrent=1..2+1', '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/fleet 4 of 4: largest-first, max-concurrent 2/);
+    const t = await readTable(out);
+    expect(t.rows.map((row) => [row.policy, row.maxConcurrent])).toEqual([['sequential', 1], ['sequential', 2], ['largest-first', 1], ['largest-first', 2]]);
+    const base = readFleetPlan(plan);
+    for (const row of t.rows) {
+      const f = await runFleet({ ...base, policy: row.policy as FleetPlan['policy'], maxConcurrent: Number(row.maxConcurrent) });
+      expect(row.makespanS).toBe(f.makespanS);
+      expect(row.worstDowntimeMs).toBe(f.worstDowntimeMs);
+      expect(row.bytesSent).toBe(f.bytesSent);
+      expect(row.order).toBe(f.order.join(','));
+    }
+    const bad = await cli(['sweep', '--plan', plan, '--set', 'max-iters=3,5', '--out', path.join(dir, 'nope.csv')]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim()).toBe("migreplay: --set max-iters: a fleet sweep (--plan) varies policy, max-concurrent, by, bandwidth; each guest's parameters are the plan's");
+    const k0 = await cli(['sweep', '--plan', plan, '--set', 'max-concurrent=0', '--out', path.join(dir, 'nope.csv')]);
+    expect(k0.status).toBe(2);
+    expect(k0.stderr.trim()).toBe('migreplay: --set max-concurrent: 0 is below the least allowed value 1');
+    expect(fs.existsSync(path.join(dir, 'nope.csv'))).toBe(false);
+  }, 4 * SLOW);
+});
+
+describe('docs/fleet.md', () => {
+  test("the worked example's figures are what the fleet gives", async () => {
+    const doc = fs.readFileSync(path.join(ROOT, 'docs', 'fleet.md'), 'utf8');
+    const part = doc.slice(doc.indexOf('## A worked example'), doc.indexOf('## What SimGrid would say'));
+    const rows = [...part.matchAll(/^\| `([^`]+)` \| (.+) \|$/gm)].map((m) => [m[1]!, ...m[2]!.split(' | ')]);
+    expect(rows.length).toBe(4);
+    const traces = fs.readdirSync(path.join(ROOT, 'traces')).filter((f) => f.endsWith('.arrow')).sort().map((f) => path.join(ROOT, 'traces', f));
+    const g3 = (v: number | null): string => (v === null ? 'never' : String(Number(v.toPrecision(3))));
+    for (const [how, ...figures] of rows) {
+      const [policy, , k] = how!.split(' ');
+      const f = await runFleet({
+        bandwidthBytesPerS: 10e9 / 8, policy: policy as FleetPlan['policy'], ...(k ? { maxConcurrent: Number(k) } : {}),
+        guests: traces.map((trace) => ({ trace, algorithm: 'qemu' })),
+      });
+      expect(figures, how).toEqual([g3(f.makespanS), g3(f.meanSwitchOverS), g3(f.worstDowntimeMs), g3(f.meanDowntimeMs), g3(f.bytesSent / 2 ** 30), String(f.unfinished)]);
+    }
+  }, 4 * SLOW);
 });

@@ -16,6 +16,7 @@ import type { Kernel } from '../kernel/types.js';
 import { resultsDocument as resultsDocumentImpl, type ResultsDocument } from '../output/results.js';
 import { renderPlotFile as renderPlotFileImpl } from '../plot/file.js';
 import { svgToPng as svgToPngImpl } from '../plot/png.js';
+import { fleetPlotSvg as fleetPlotSvgImpl } from '../plot/fleet.js';
 import { replayPlotSvg as replayPlotSvgImpl } from '../plot/replay.js';
 import { heatmapSvg as heatmapSvgImpl, tracePlotSvgs as tracePlotSvgsImpl } from '../plot/trace.js';
 import { buildReport as buildReportImpl, type ReportOptions } from '../report/html.js';
@@ -24,6 +25,8 @@ import { readTable as readTableImpl, writeTable as writeTableImpl, type Format, 
 import type { Column, Row } from '../sweep/columns.js';
 import { mergeFiles as mergeFilesImpl, type MergeStats } from '../sweep/merge.js';
 import { runSweep as runSweepImpl, type SweepOptions, type SweepStats } from '../sweep/run.js';
+import { FLEET_ORDER_BY, FLEET_POLICIES, runFleet as runFleetImpl, type FleetOptions, type FleetPlan, type FleetResult } from '../run/fleet.js';
+import { readFleetPlan as readFleetPlanImpl } from '../run/fleet-plan.js';
 import type { ByteSource, OpenOptions, Trace } from '../trace/read.js';
 import { parseDecimal, parseDuration, parseRate } from '../units.js';
 import { array, bad, bool, func, int, isObject, isPlainObject, num, oneOf, options, shown, str } from './check.js';
@@ -218,6 +221,58 @@ export function replayFile(path: string | URL, options?: ReplayFileOptions): Res
 const optionsOf = (fn: string, o: unknown) => options(fn, 'options', o, REPLAY_FILE_OPTIONS);
 
 // ---------------------------------------------------------------------------------------
+// Fleets.
+
+const PLAN_FIELDS = ['bandwidthBytesPerS', 'policy', 'maxConcurrent', 'by', 'kernel', 'guests'];
+const GUEST_FIELDS = ['trace', 'name', 'algorithm', 'params', 'maxBandwidthBytesPerS', 'startS', 'resumeMs', 'withinEpoch', 'notBeforeS'];
+
+/** Read a fleet plan file (.json, .yaml) as `migreplay fleet --plan` does; relative traces are taken from its folder. */
+export function readFleetPlan(file: string | URL): FleetPlan {
+  return readFleetPlanImpl(pathArg('readFleetPlan', 'file', file));
+}
+
+/** Migrate several guests over one shared link (docs/fleet.md): what `migreplay fleet --json` reports, as one call. */
+export async function runFleet(plan: FleetPlan, options?: FleetOptions): Promise<FleetResult> {
+  const fn = 'runFleet';
+  if (plan === undefined) bad(fn, 'plan', `an object (${PLAN_FIELDS.join(', ')})`, plan);
+  const p = optionsNamed(fn, 'plan', plan, PLAN_FIELDS);
+  num(fn, 'plan.bandwidthBytesPerS', p.bandwidthBytesPerS, 0, true, 'bytes/s');
+  oneOf(fn, 'plan.policy', p.policy, FLEET_POLICIES);
+  if (p.maxConcurrent !== undefined) int(fn, 'plan.maxConcurrent', p.maxConcurrent, 1);
+  if (p.by !== undefined) oneOf(fn, 'plan.by', p.by, FLEET_ORDER_BY);
+  if (p.kernel !== undefined) oneOf(fn, 'plan.kernel', p.kernel, ['wasm', 'js']);
+  const guests = array(fn, 'plan.guests', p.guests, 'an array of guests ({ trace, algorithm, … })');
+  if (guests.length === 0) fail('usage', `${fn}: plan.guests must hold at least one guest`);
+  guests.forEach((raw, i) => {
+    const w = `plan.guests[${i}]`;
+    const g = optionsNamed(fn, w, raw, GUEST_FIELDS, true);
+    str(fn, `${w}.trace`, g.trace);
+    str(fn, `${w}.algorithm`, g.algorithm);
+    if (g.name !== undefined) str(fn, `${w}.name`, g.name);
+    if (g.params !== undefined) {
+      if (!isPlainObject(g.params)) bad(fn, `${w}.params`, 'an object of parameter values', g.params);
+      for (const [k, v] of Object.entries(g.params)) {
+        if (typeof v !== 'string' && typeof v !== 'number') bad(fn, `${w}.params.${k}`, 'a number or a string with a unit', v);
+      }
+    }
+    if (g.maxBandwidthBytesPerS !== undefined) num(fn, `${w}.maxBandwidthBytesPerS`, g.maxBandwidthBytesPerS, 0, true, 'bytes/s');
+    if (g.startS !== undefined) num(fn, `${w}.startS`, g.startS, 0, false, 's');
+    if (g.resumeMs !== undefined) num(fn, `${w}.resumeMs`, g.resumeMs, 0, false, 'ms');
+    if (g.withinEpoch !== undefined) oneOf(fn, `${w}.withinEpoch`, g.withinEpoch, WITHIN_EPOCH_RULES);
+    if (g.notBeforeS !== undefined) num(fn, `${w}.notBeforeS`, g.notBeforeS, 0, false, 's');
+  });
+  const o = options === undefined ? {} : optionsNamed(fn, 'options', options, ['onProgress']);
+  if (o.onProgress !== undefined) func(fn, 'options.onProgress', o.onProgress);
+  return runFleetImpl(plan, options);
+}
+
+/** A required object argument with known keys (`options` treats undefined as {}). */
+function optionsNamed(fn: string, what: string, value: unknown, known: readonly string[], required = true): Record<string, unknown> {
+  if (required && value === undefined) bad(fn, what, `an object (${known.join(', ')})`, value);
+  return options(fn, what, value, known);
+}
+
+// ---------------------------------------------------------------------------------------
 // Sweeps and tables.
 
 const SWEEP_OPTIONS = ['traces', 'algorithms', 'sets', 'out', 'roundsOut', 'jobs', 'shard', 'resume', 'overwrite', 'kernel', 'share', 'oracle', 'batchRows', 'flushMs', 'dryRun', 'progress', 'note'];
@@ -331,6 +386,13 @@ const DOC_RULE = 'a results document (what replayFile or resultsDocument returns
 export async function replayPlotSvg(doc: ResultsDocument): Promise<string> {
   if (!isResultsDocument(doc)) bad('replayPlotSvg', 'doc', DOC_RULE, doc);
   return replayPlotSvgImpl(doc);
+}
+
+/** The timeline of a fleet (runFleet's result) as one SVG: each guest's rounds and stop-and-copy, and the link's shares. */
+export async function fleetPlotSvg(fleet: FleetResult): Promise<string> {
+  const f = fleet as unknown as Record<string, unknown> | undefined;
+  if (!isObject(f) || !Array.isArray(f.guests) || !isObject(f.link) || typeof f.makespanS !== 'number') bad('fleetPlotSvg', 'fleet', 'what runFleet returned', fleet);
+  return fleetPlotSvgImpl(fleet);
 }
 
 /** Two SVG charts of a trace: pages dirtied per epoch, and the writable working set. */

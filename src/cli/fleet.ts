@@ -26,7 +26,7 @@ function tableText(f: FleetResult): string {
     return [g.name, g.algorithm, sig(g.beginS), sig(g.endS), r.pagesSent, sig(r.bytesSent / 2 ** 20), sig(r.totalTimeS), r.downtimeMs === null ? 'never' : sig(r.downtimeMs), r.iterations, r.stopReason + (r.wrapped ? ' (wrapped)' : '')];
   });
   const dt = (v: number | null): string => (v === null ? 'none switched over' : `${sig(v)} ms`);
-  let foot = `\nmakespan ${sig(f.makespanS)} s (first begin to last switch-over); ${sig(f.bytesSent / 2 ** 20)} MiB sent; downtime worst ${dt(f.worstDowntimeMs)}, mean ${dt(f.meanDowntimeMs)}\n`;
+  let foot = `\nmakespan ${sig(f.makespanS)} s (first begin to last switch-over), mean switch-over ${sig(f.meanSwitchOverS)} s; ${sig(f.bytesSent / 2 ** 20)} MiB sent; downtime worst ${dt(f.worstDowntimeMs)}, mean ${dt(f.meanDowntimeMs)}\n`;
   if (f.unfinished > 0) foot += `${f.unfinished} guest${f.unfinished === 1 ? '' : 's'} never switched over (cut off at max-time): downtime "never"\n`;
   if (f.guests.some((g) => g.result.wrapped)) foot += '(wrapped): the migration outlasted its trace, which was repeated from its start\n';
   return head + formatTable(['guest', 'algorithm', 'begin s', 'end s', 'pages sent', 'MiB sent', 'total s', 'downtime ms', 'iters', 'stop reason'], rows) + foot;

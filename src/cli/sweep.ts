@@ -1,11 +1,16 @@
 // migreplay sweep — replay a grid (traces × algorithms × parameter values) on every core.
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { Argv } from 'yargs';
 import { algorithms } from '../algorithms/index.js';
 import { fail } from '../errors.js';
 import { runSweep, type SweepStats } from '../sweep/run.js';
 import { LINK_PARAMS } from '../params/link.js';
-import { checkDistinctOutputs, checkNotAnInput } from '../io/files.js';
+import { checkDistinctOutputs, checkNotAnInput, checkWritable } from '../io/files.js';
+import { rateText } from '../plot/format.js';
+import { readFleetPlan } from '../run/fleet-plan.js';
+import { fleetCells, runFleetSweep } from '../sweep/fleet.js';
+import { formatOf } from '../sweep/formats.js';
 import { expandTraces } from '../sweep/grid.js';
 import { checkAlgoSpec, formatTable, showProgress } from './common.js';
 import { pickAlgorithms } from './replay.js';
@@ -15,6 +20,37 @@ function wholeNumber(what: string, v: unknown): number | undefined {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) fail('usage', `${what}: '${String(v)}' is not a whole number ≥ 1`);
   return n;
+}
+
+/** `sweep --plan`: the fleet under every combination of its knobs. */
+async function fleetSweep(argv: any): Promise<void> {
+  if (argv.share !== 'auto') fail('usage', '--share does not apply with --plan');
+  for (const o of ['trace', 'rounds-out', 'shard', 'jobs'] as const) {
+    if (argv[o] !== undefined) fail('usage', `--${o} does not apply with --plan (a fleet sweep varies the plan's policy, max-concurrent, by and bandwidth)`);
+  }
+  for (const o of ['resume', 'oracle'] as const) if (argv[o]) fail('usage', `--${o} does not apply with --plan`);
+  if (argv.algo !== 'all') fail('usage', '--algo does not apply with --plan: each guest\'s algorithm is the plan\'s');
+  const plan = readFleetPlan(String(argv.plan));
+  plan.kernel ??= argv.kernel; // the plan's kernel, else --kernel
+  const out = String(argv.out);
+  const sets = ((argv.set as string[] | undefined) ?? []).map(String);
+  formatOf(out);
+  checkNotAnInput(out, [...plan.guests.map((g) => g.trace), String(argv.plan)], '--out');
+  if (fs.existsSync(out) && !argv.overwrite && !fs.statSync(out).isCharacterDevice()) fail('usage', `--out ${out}: already exists; add --overwrite to replace it`);
+  checkWritable(out);
+  const cells = fleetCells(plan, sets);
+  if (argv['dry-run']) {
+    const text = `${cells.length} fleet${cells.length === 1 ? '' : 's'} of ${plan.guests.length} guest${plan.guests.length === 1 ? '' : 's'}; nothing run\n`;
+    process.stdout.write(argv.json ? JSON.stringify({ fleets: cells.length, guests: plan.guests.length, out }, null, 2) + '\n' : text);
+    return;
+  }
+  const t0 = Date.now();
+  const r = await runFleetSweep({
+    plan, sets, out,
+    onCell: (i, n, c) => process.stderr.write(`migreplay: sweep: fleet ${i} of ${n}: ${c.policy}${c.maxConcurrent !== null ? `, max-concurrent ${c.maxConcurrent}` : ''}${c.by !== null ? `, by ${c.by}` : ''}, ${rateText(c.bandwidthBytesPerS)}\n`),
+  });
+  const seconds = (Date.now() - t0) / 1000;
+  process.stdout.write(argv.json ? JSON.stringify({ fleets: r.fleets, guests: plan.guests.length, out, seconds }, null, 2) + '\n' : `sweep: ${r.fleets} fleet${r.fleets === 1 ? '' : 's'} of ${plan.guests.length} guests in ${seconds.toFixed(2)} s → ${out}\n`);
 }
 
 function summary(s: SweepStats, dryRun: boolean): string {
@@ -35,7 +71,8 @@ export const sweepCommand = {
   describe: 'replay every combination of traces, algorithms and parameter values, on every core',
   builder: (y: Argv) =>
     y
-      .option('trace', { type: 'string', array: true, demandOption: true, describe: 'trace files or globs (* ? [..]), any number' })
+      .option('trace', { type: 'string', array: true, describe: 'trace files or globs (* ? [..]), any number [required, unless --plan]' })
+      .option('plan', { type: 'string', describe: 'a fleet plan (docs/fleet.md): replay the fleet once per combination of --set policy=…, max-concurrent=…, by=…, bandwidth=… (the shared link); one row per fleet' })
       .option('algo', { type: 'string', default: 'all', describe: `algorithm ids, comma-separated, or all (${algorithms.map((a) => a.id).join(', ')})` })
       .option('set', {
         type: 'string', array: true,
@@ -54,8 +91,11 @@ export const sweepCommand = {
       .option('share', { choices: ['auto', 'bytes', 'decoded'] as const, default: 'auto' as const, describe: 'how workers get the traces: decoded once into shared memory (fast), the file bytes (each run decodes), or auto: decoded when it fits in a quarter of the memory' })
       .option('kernel', { choices: ['wasm', 'js'] as const, default: 'wasm' as const, describe: 'kernel: the WebAssembly one or the TypeScript reference' })
       .example('$0 sweep --trace "traces/*.arrow" --algo precopy,xen,qemu --set bandwidth=100Mbit..10Gbit*2 --out sweep.arrow', '3 algorithms × 7 bandwidths on every shipped trace')
+      .example('$0 sweep --plan drain.yaml --set policy=sequential,parallel --set max-concurrent=1..4+1 --out fleets.csv', 'a fleet under 2 policies × 4 limits')
       .example('$0 sweep --trace t.arrow --set max-iters=5..30+5 --set bandwidth=1Gbit,10Gbit --out s.parquet --shard 0/4', 'the first quarter of a grid'),
   async handler(argv: any) {
+    if (argv.plan !== undefined) return fleetSweep(argv);
+    if (argv.trace === undefined) fail('usage', 'sweep: give --trace (traces × algorithms × parameters) or --plan (a fleet × its policies)');
     const dryRun = Boolean(argv['dry-run']);
     checkAlgoSpec(String(argv.algo));
     // Before any work (and before --overwrite replaces anything): no output is an input, nor the other output.

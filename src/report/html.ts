@@ -5,7 +5,9 @@ import { MigreplayError } from '../errors.js';
 import { fileSource } from '../io/files.js';
 import { createKernel } from '../kernel/node.js';
 import type { Kernel } from '../kernel/types.js';
+import type { FleetDocument } from '../output/fleet.js';
 import type { ResultsDocument } from '../output/results.js';
+import { fleetChartSpecs, fleetLabel } from '../plot/fleet.js';
 import { groupDigits, rateText, sigText } from '../plot/format.js';
 import { prefixSvgIds } from '../plot/png.js';
 import { metricBarSpec, oracleSpec, roundsSpec, runLabel, withOracle } from '../plot/replay.js';
@@ -16,12 +18,13 @@ import { dirtyPerEpochSpec, heatmapSpec, traceFigures, workingSetSpec } from '..
 import { escapeXml as esc, renderSvg, type ChartSpec } from '../plot/vega.js';
 import { openTrace, type Trace } from '../trace/read.js';
 import { VERSION } from '../version.js';
+import { isFleetDocument } from '../output/fleet.js';
 import { isResultsDocument, type ReportInput } from './inputs.js';
 
 /** What a report is built from. */
 export interface ReportOptions {
-  /** Results documents (replay --json), sweep rows (flat records), or inputs as readReportInput gives them. */
-  results: readonly (ResultsDocument | SweepRow | ReportInput)[];
+  /** Results documents (replay --json), sweep rows (flat records), fleet documents (fleet --json), or inputs as readReportInput gives them. */
+  results: readonly (ResultsDocument | SweepRow | FleetDocument | ReportInput)[];
   /** Traces already open, matched to results by name (trace.path); others are opened with openTrace. */
   traces?: readonly Trace[];
   /** How to open a trace named by the results (default: the path as written, from the current folder). */
@@ -41,6 +44,7 @@ export const REPORT_SECTIONS = [
   { id: 'rounds', title: 'Rounds' },
   { id: 'oracle', title: 'Distance to the oracle' },
   { id: 'sweep', title: 'Sweep: metrics against parameters' },
+  { id: 'fleet', title: 'Fleet: guests sharing a link' },
 ] as const;
 
 // Plot-area width of the report's bar charts, px: two fit side by side.
@@ -222,25 +226,55 @@ async function sweepSection(charts: Charts, inputs: { source: string; rows: Swee
   return section('sweep', 'Sweep: metrics against parameters', '<p class="lead">Total time and downtime against each parameter the sweep varied, one line per algorithm and value of the other varied parameters; algorithms with identical results are one line, named together ("precopy = xen-v2").</p>\n' + parts.join('\n'));
 }
 
-function classify(items: ReportOptions['results']): { docs: { source: string; doc: ResultsDocument }[]; sweeps: { source: string; rows: SweepRow[]; note?: string }[] } {
-  const docs: { source: string; doc: ResultsDocument }[] = [];
-  const sweeps: { source: string; rows: SweepRow[]; note?: string }[] = [];
+interface Classified {
+  docs: { source: string; doc: ResultsDocument }[];
+  sweeps: { source: string; rows: SweepRow[]; note?: string }[];
+  fleets: { source: string; doc: FleetDocument }[];
+}
+
+function classify(items: ReportOptions['results']): Classified {
+  const out: Classified = { docs: [], sweeps: [], fleets: [] };
   const loose: SweepRow[] = [];
   for (const item of items) {
     const input = item as ReportInput;
-    if (input && (input.kind === 'results' || input.kind === 'sweep') && ('doc' in input || 'rows' in input)) {
-      if (input.kind === 'results') docs.push({ source: input.source, doc: input.doc });
-      else sweeps.push(input);
-    } else if (isResultsDocument(item)) docs.push({ source: item.trace.path, doc: item });
+    if (input && (input.kind === 'results' || input.kind === 'sweep' || input.kind === 'fleet') && ('doc' in input || 'rows' in input)) {
+      if (input.kind === 'results') out.docs.push({ source: input.source, doc: input.doc });
+      else if (input.kind === 'fleet') out.fleets.push({ source: input.source, doc: input.doc });
+      else out.sweeps.push(input);
+    } else if (isFleetDocument(item)) out.fleets.push({ source: 'fleet', doc: item });
+    else if (isResultsDocument(item)) out.docs.push({ source: item.trace.path, doc: item });
     else loose.push(item as SweepRow);
   }
-  if (loose.length) sweeps.push({ source: 'sweep rows', rows: loose });
-  return { docs, sweeps };
+  if (loose.length) out.sweeps.push({ source: 'sweep rows', rows: loose });
+  return out;
+}
+
+async function fleetSection(charts: Charts, fleets: Classified['fleets']): Promise<string> {
+  const parts: string[] = [];
+  for (const { source, doc } of fleets) {
+    const f = doc.fleet;
+    parts.push(`<h3>${esc(fleetLabel(f))} (<code>${esc(source)}</code>)</h3>`);
+    const ms = (v: number | null): string => (v === null ? 'none switched over' : `${sigText(v)} ms`);
+    parts.push(`<dl class="facts">
+<dt>makespan</dt><dd>${sigText(f.makespanS)} s (first start to last switch-over); mean switch-over ${sigText(f.meanSwitchOverS)} s</dd>
+<dt>bytes sent</dt><dd>${groupDigits(f.bytesSent)}</dd>
+<dt>downtime</dt><dd>worst ${ms(f.worstDowntimeMs)}, mean ${ms(f.meanDowntimeMs)}</dd>
+<dt>start order</dt><dd>${f.order.map(esc).join(', ')}</dd>
+${f.unfinished > 0 ? `<dt>unfinished</dt><dd>${f.unfinished} guest${f.unfinished === 1 ? '' : 's'} never switched over</dd>\n` : ''}</dl>`);
+    for (const c of fleetChartSpecs(f)) parts.push(await charts.figure(c.name, c.spec));
+    const rows = f.guests.map((g): Cell[] => [
+      g.name, g.algorithm, sigText(g.beginS), sigText(g.endS), groupDigits(g.result.pagesSent), sigText(g.result.totalTimeS),
+      g.result.downtimeMs === null ? { html: 'never', cls: 'never' } : sigText(g.result.downtimeMs), g.result.rounds.length,
+      g.result.stopReason + (g.result.wrapped ? ' (wrapped)' : ''),
+    ]);
+    parts.push(table(['guest', 'algorithm', 'begin s', 'switch-over s', 'pages sent', 'total s', 'downtime ms', 'rounds', 'stop reason'], rows, [false, false, true, true, true, true, true, true, false]));
+  }
+  return section('fleet', 'Fleet: guests sharing a link', '<p class="lead">Several guests migrated over one shared link (migreplay fleet, docs/fleet.md): each guest\'s rounds and stop-and-copy on its own lane in fleet time, and how the link was shared among the migrations under way.</p>\n' + parts.join('\n'));
 }
 
 /** Build the report: one self-contained HTML document (charts as inline SVG; no script, no external resource). */
 export async function buildReport(opts: ReportOptions): Promise<string> {
-  const { docs, sweeps } = classify(opts.results);
+  const { docs, sweeps, fleets } = classify(opts.results);
   let kernel = opts.kernel;
   const kernelOf = (): Kernel => (kernel ??= createKernel('wasm'));
   const charts = new Charts();
@@ -256,7 +290,8 @@ export async function buildReport(opts: ReportOptions): Promise<string> {
     downtimeMs: [...results.map((r) => r.downtimeMs), ...numbers('downtimeMs')],
     ...(sweepRows.some((r) => typeof r.values.oracleTimeRatio === 'number') || results.some((r) => r.oracle) ? { oracleTimeRatio: [] } : {}),
   });
-  sections.push(await traceSection(charts, tracePaths, opts, kernelOf));
+  // A fleet's guests are summed up in its own section; the trace section is for replays and sweeps.
+  if (tracePaths.length > 0 || fleets.length === 0) sections.push(await traceSection(charts, tracePaths, opts, kernelOf));
 
   if (docs.length > 0) {
     const many = docs.length > 1;
@@ -286,11 +321,17 @@ export async function buildReport(opts: ReportOptions): Promise<string> {
     sections.push(section('oracle', 'Distance to the oracle', orc.join('\n')));
   }
   if (sweeps.length > 0) sections.push(await sweepSection(charts, sweeps, scales));
+  if (fleets.length > 0) sections.push(await fleetSection(charts, fleets));
 
   const present = REPORT_SECTIONS.filter((s) => sections.some((x) => x.startsWith(`<section id="${s.id}"`)));
   const title = opts.title ?? 'migreplay report';
-  const inputs = [...docs.map((d) => d.source), ...sweeps.map((s) => s.source)];
+  const inputs = [...docs.map((d) => d.source), ...sweeps.map((s) => s.source), ...fleets.map((f) => f.source)];
   const links = docs.map((d) => rateText(d.doc.link.bandwidthBytesPerS));
+  const what = [
+    ...(docs.length ? [`${docs.length} replay result${docs.length > 1 ? 's' : ''} (${[...new Set(links)].join(', ')} link)`] : []),
+    ...(sweeps.length ? ['sweep results'] : []),
+    ...(fleets.length ? [`${fleets.length} fleet${fleets.length > 1 ? 's' : ''}`] : []),
+  ];
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -303,7 +344,7 @@ export async function buildReport(opts: ReportOptions): Promise<string> {
 <body>
 <header>
 <h1>${esc(title)}</h1>
-<p class="lead">${docs.length ? `${docs.length} replay result${docs.length > 1 ? 's' : ''} (${[...new Set(links)].join(', ')} link)` : ''}${docs.length && sweeps.length ? '; ' : ''}${sweeps.length ? `sweep results` : ''} from ${inputs.map((i) => `<code>${esc(i)}</code>`).join(', ')}.</p>
+<p class="lead">${esc(what.join('; '))} from ${inputs.map((i) => `<code>${esc(i)}</code>`).join(', ')}.</p>
 <p class="lead">Scales, the same in every chart: ${esc(scalesText(scales))} (log where a metric's values across the report span more than a decade).</p>
 <nav>${present.map((s) => `<a href="#${s.id}">${esc(s.title)}</a>`).join('')}</nav>
 </header>

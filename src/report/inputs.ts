@@ -6,14 +6,16 @@ import * as path from 'node:path';
 import { RecordBatchReader, type Table } from 'apache-arrow';
 import type { ReplayResult, RoundRecord } from '../engine/types.js';
 import { fail } from '../errors.js';
+import { isFleetDocument, type FleetDocument } from '../output/fleet.js';
 import type { ResultsDocument } from '../output/results.js';
 import type { SweepRow } from '../plot/sweep.js';
 import { registerCodecs } from '../trace/codecs.js';
 
-/** One input of a report: a results document, or the rows of a sweep. */
+/** One input of a report: a results document, the rows of a sweep, or a fleet document (fleet --json). */
 export type ReportInput =
   | { kind: 'results'; source: string; doc: ResultsDocument }
-  | { kind: 'sweep'; source: string; rows: SweepRow[]; note?: string };
+  | { kind: 'sweep'; source: string; rows: SweepRow[]; note?: string }
+  | { kind: 'fleet'; source: string; doc: FleetDocument };
 
 /** Whether a value has the shape of a `replay --json` document. */
 export function isResultsDocument(v: unknown): v is ResultsDocument {
@@ -67,10 +69,17 @@ function sweepInput(source: string, rows: SweepRow[], note?: string): ReportInpu
 }
 
 function fromJsonValue(source: string, v: unknown): ReportInput[] {
+  if (isFleetDocument(v)) {
+    const f = v.fleet;
+    const ok = Array.isArray(f.guests) && f.guests.every((g) => g && typeof g.name === 'string' && typeof g.beginS === 'number' && Array.isArray(g.shares) && g.result && Array.isArray(g.result.rounds)) &&
+      typeof f.makespanS === 'number' && f.link && typeof f.link.bandwidthBytesPerS === 'number';
+    if (!ok) fail('schema', `${source}: a fleet document (fleet --json) with missing or mistyped fields`);
+    return [{ kind: 'fleet', source, doc: v }];
+  }
   if (isResultsDocument(v)) return [{ kind: 'results', source, doc: v }];
   if (Array.isArray(v) && v.length > 0 && v.every(isResultsDocument)) return v.map((doc) => ({ kind: 'results' as const, source, doc }));
   if (Array.isArray(v) && v.every((r) => r && typeof r === 'object' && !Array.isArray(r))) return [sweepInput(source, v as SweepRow[])];
-  return fail('schema', `${source}: not a migreplay results document (replay --json) nor an array of sweep rows`);
+  return fail('schema', `${source}: not a migreplay results document (replay --json), a fleet document (fleet --json) nor an array of sweep rows`);
 }
 
 function readJson(file: string, bytes: Uint8Array): ReportInput[] {

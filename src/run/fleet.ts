@@ -6,6 +6,7 @@
 // only when a transfer starts or ends. The coordinator moves on only when every running
 // guest is waiting on it, so the outcome does not depend on thread timing.
 import * as fs from 'node:fs';
+import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -86,6 +87,8 @@ export interface FleetResult {
   guests: FleetGuestResult[];
   /** First begin to last switch-over, s. */
   makespanS: number;
+  /** The mean over guests of their switch-over time, from the first begin, s (what shortest-first lowers). */
+  meanSwitchOverS: number;
   bytesSent: number;
   /** Over the guests that switched over; null when none did. */
   worstDowntimeMs: number | null;
@@ -128,11 +131,15 @@ export const S_REQUEST = 1; // it waits for a transfer: IO[4i] at (its µs), IO[
 export const S_DONE = 2; // finished: IO[4i+3] its end (its µs); the result follows as a message
 export const S_ERROR = 3; // failed: the error follows as a message
 
-/** What a fleet worker is given. */
+/** What a fleet worker is started with: the shared state of the whole fleet. */
 export interface FleetWorkerData {
-  index: number;
   guests: number;
   shared: SharedArrayBuffer;
+}
+
+/** One guest for a worker to replay (a worker replays several, one after another). */
+export interface FleetJob {
+  index: number;
   trace: string;
   algorithm: string;
   params: Record<string, string | number>;
@@ -140,7 +147,7 @@ export interface FleetWorkerData {
   kernel: 'wasm' | 'js';
 }
 
-/** What a fleet worker sends back. */
+/** What a fleet worker sends back for a job. */
 export type FleetWorkerReply = { result: ReplayResult } | { error: { code: ErrorCode | null; message: string; exitCode: number } };
 
 function workerFile(): URL {
@@ -240,7 +247,7 @@ interface Transfer {
 interface Live {
   g: Prepared;
   index: number;
-  worker?: Worker;
+  slot?: { worker: Worker; busy: boolean };
   begun: boolean;
   beginUs: number;
   done: boolean;
@@ -268,25 +275,44 @@ export async function runFleet(plan: FleetPlan, options: FleetOptions = {}): Pro
   let workerFailure: Error | undefined;
   const file = workerFile();
 
+  // A guest's replay does not depend on when it begins (its requests carry its own
+  // time), so it is handed to a worker ahead — loading its trace and kernel while others
+  // migrate — and runs to its first request, answered once it has begun. A few workers
+  // replay every guest in turn: each loads the code once.
+  const pool: { worker: Worker; busy: boolean }[] = [];
+  const resolvers = new Map<number, (r: FleetWorkerReply) => void>();
+  const P = Math.min(n, k + Math.max(2, availableParallelism()));
+  let assigned = 0;
+  const feed = (): void => {
+    while (assigned < n) {
+      let slot = pool.find((w) => !w.busy);
+      if (!slot && pool.length < P) {
+        const worker = new Worker(file, { workerData: { guests: n, shared } satisfies FleetWorkerData });
+        worker.on('message', (m: { index: number; reply: FleetWorkerReply }) => resolvers.get(m.index)?.(m.reply));
+        worker.once('error', (e) => { workerFailure ??= e; });
+        worker.once('exit', (code) => { if (code !== 0) workerFailure ??= new Error(`a fleet worker exited with ${code}`); });
+        slot = { worker, busy: false };
+        pool.push(slot);
+      }
+      if (!slot) return;
+      const x = live[order[assigned++]!]!;
+      slot.busy = true;
+      x.slot = slot;
+      x.reply = new Promise<FleetWorkerReply>((resolve) => resolvers.set(x.index, resolve));
+      const job: FleetJob = {
+        index: x.index, trace: x.g.spec.trace, algorithm: x.g.algorithm,
+        params: x.g.spec.params ?? {}, link: x.g.link, kernel: plan.kernel ?? 'wasm',
+      };
+      slot.worker.postMessage(job);
+    }
+  };
   const begin = (x: Live, at: number): void => {
     x.begun = true;
     x.beginUs = at;
     x.contUs = at;
-    Atomics.store(state, x.index, S_RUNNING);
-    const data: FleetWorkerData = {
-      index: x.index, guests: n, shared, trace: x.g.spec.trace, algorithm: x.g.algorithm,
-      params: x.g.spec.params ?? {}, link: x.g.link, kernel: plan.kernel ?? 'wasm',
-    };
-    const worker = new Worker(file, { workerData: data });
-    x.worker = worker;
-    x.reply = new Promise<FleetWorkerReply>((resolve) => {
-      worker.once('message', resolve);
-      worker.once('error', (e) => { workerFailure ??= e; });
-      worker.once('exit', (code) => { if (code !== 0) workerFailure ??= new Error(`fleet worker for ${x.g.name} exited with ${code}`); });
-    });
   };
   const terminate = async (): Promise<void> => {
-    await Promise.all(live.map((x) => x.worker?.terminate()));
+    await Promise.all(pool.map((w) => w.worker.terminate()));
   };
   const failed = async (x: Live): Promise<never> => {
     const r = await x.reply!;
@@ -335,6 +361,7 @@ export async function runFleet(plan: FleetPlan, options: FleetOptions = {}): Pro
         next++;
         active++;
       }
+      feed();
       // Wait until every guest that has begun is waiting on the link or done.
       for (;;) {
         const seen = Atomics.load(state, n);
@@ -349,6 +376,8 @@ export async function runFleet(plan: FleetPlan, options: FleetOptions = {}): Pro
             doneCount++;
             const endLocal = io[4 * x.index + 3]!;
             x.endUs = endLocal === x.contLocal ? x.contUs : x.beginUs + endLocal;
+            x.slot!.busy = false;
+            feed();
           } else if (s === S_REQUEST) {
             const atLocal = io[4 * x.index]!;
             const bytes = io[4 * x.index + 1]!;
@@ -406,11 +435,13 @@ export async function runFleet(plan: FleetPlan, options: FleetOptions = {}): Pro
       };
     });
     const finished = guests.filter((g) => g.result.downtimeMs !== null);
+    const first = Math.min(...live.map((x) => x.beginUs));
     const downtimes = finished.map((g) => g.result.downtimeMs!);
     return {
       link: { bandwidthBytesPerS: B }, policy: plan.policy, maxConcurrent: k, by: plan.by ?? 'memory',
       order: order.map((i) => live[i]!.g.name), guests,
-      makespanS: (Math.max(...live.map((x) => x.endUs)) - Math.min(...live.map((x) => x.beginUs))) / 1e6,
+      makespanS: (Math.max(...live.map((x) => x.endUs)) - first) / 1e6,
+      meanSwitchOverS: live.reduce((s, x) => s + (x.endUs - first), 0) / live.length / 1e6,
       bytesSent: guests.reduce((s, g) => s + g.result.bytesSent, 0),
       worstDowntimeMs: downtimes.length > 0 ? Math.max(...downtimes) : null,
       meanDowntimeMs: downtimes.length > 0 ? downtimes.reduce((a, b) => a + b, 0) / downtimes.length : null,

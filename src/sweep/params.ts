@@ -85,7 +85,7 @@ function isChoice(target: SetTarget): boolean {
 }
 
 /** The values of one comma-separated item: a single value or a range. */
-function expandItem(target: SetTarget, name: string, item: string): (number | string)[] {
+export function expandItem(target: SetTarget, name: string, item: string): (number | string)[] {
   const range = /^(.+?)\.\.(.+?)([*+])([^*+]+)$/.exec(item);
   if (!item.includes('..')) return [parseValue(target, item)];
   if (!range) fail('usage', `--set ${name}: cannot read the range '${item}' (write a..b*factor or a..b+step, e.g. 100Mbit..10Gbit*2, 1..10+3)`);
