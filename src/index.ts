@@ -4,7 +4,9 @@
 // MigreplayError naming the function, the argument and the rule.
 
 export { algorithms } from './algorithms/index.js';
-export type { Algorithm, ParamSpec, ParamValues } from './algorithms/types.js';
+export type { Algorithm } from './algorithms/types.js';
+export type { ParamKind, ParamSpec, ParamValues } from './params/index.js';
+export { LINK_PARAMS } from './params/link.js';
 export {
   findAlgorithm, resolveParams, formatDefault, replay, replayAll, addOracleDistances, addWithinEpochRange,
   isCoarse, samplingIntervalUs, oracleBounds, type ParamInput, type ReplayAllOptions, type Comparison,

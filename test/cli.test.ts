@@ -680,8 +680,11 @@ describe('the real process (node bin/migreplay.js)', () => {
   });
 
   it('LANG=fr_FR.UTF-8: the messages stay in English (yargs would translate them, and usage.ts reads them)', async () => {
-    const r = await spawnCli(['replay', XZ6, '--kernel', 'bogus'], { env: { LANG: 'fr_FR.UTF-8' } });
-    expectBadInput(r, /^migreplay: --kernel: 'bogus' is not one of wasm, js \(see migreplay --help\)$/);
+    // A real process for each variable: yargs reads the locale from the environment it starts in.
+    for (const env of [{ LANG: 'fr_FR.UTF-8', LC_ALL: undefined }, { LC_ALL: 'fr_FR.UTF-8', LANG: undefined }]) {
+      const r = await spawnCli(['replay', XZ6, '--kernel', 'bogus'], { env });
+      expectBadInput(r, /^migreplay: --kernel: 'bogus' is not one of wasm, js \(see migreplay --help\)$/);
+    }
     // In-process too, with LC_ALL and LANGUAGE, for the other messages usage.ts rewrites.
     for (const env of [{ LC_ALL: 'fr_FR.UTF-8' }, { LANG: 'de_DE.UTF-8', LANGUAGE: 'de' }]) {
       expectBadInput(await runCli(['replay', XZ6, '--kernel', 'bogus'], { env }), /^migreplay: --kernel: 'bogus' is not one of wasm, js \(see migreplay --help\)$/);
@@ -690,7 +693,7 @@ describe('the real process (node bin/migreplay.js)', () => {
       const help = await runCli(['replay', '--help'], { env });
       expect(help.stdout).toMatch(/\nOptions:\n/);
     }
-  });
+  }, 60_000);
 });
 
 describe('an unknown option', () => {

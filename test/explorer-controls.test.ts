@@ -1,9 +1,11 @@
 // The explorer's parameter controls offer sensible stops for every kind of parameter,
 // and every stop's text is a value the algorithm takes.
 import { describe, expect, it } from 'vitest';
-import { defaultStop, paramStops, valueOf } from '../explorer/src/controls.js';
+import { BANDWIDTH_STOPS, defaultStop, LINK_DEFAULTS, paramStops, RESUME_STOPS, startStops, valueOf } from '../explorer/src/controls.js';
 import { algorithms } from '../src/algorithms/index.js';
-import { parseParam } from '../src/algorithms/params.js';
+import { DEFAULT_LINK } from '../src/engine/types.js';
+import { parseParam, specKey } from '../src/params/index.js';
+import { LINK_PARAMS, linkParam } from '../src/params/link.js';
 
 describe('explorer parameter stops', () => {
   const specs = algorithms.flatMap((a) => a.params.map((p) => [a.id, p] as const));
@@ -23,5 +25,20 @@ describe('explorer parameter stops', () => {
     const stops = paramStops(spec);
     expect(stops[0]).toEqual({ text: '0', label: 'not set (0)' });
     expect(stops.slice(1).every((s) => Number(parseParam(spec, s.text)) >= 1e6)).toBe(true);
+  });
+});
+
+describe('explorer link controls', () => {
+  it('start from the link parameters\' defaults (src/params/link.ts), which are the engine\'s', () => {
+    for (const p of LINK_PARAMS) expect(parseParam(p, LINK_DEFAULTS[p.name]!), p.name).toBe((DEFAULT_LINK as unknown as Record<string, unknown>)[specKey(p)]);
+    expect(BANDWIDTH_STOPS.map((s) => s.text)).toContain(LINK_DEFAULTS.bandwidth);
+    expect(RESUME_STOPS.map((s) => s.text)).toContain(LINK_DEFAULTS['resume-ms']);
+    expect(startStops(60)[0]!.text).toBe(LINK_DEFAULTS.start);
+  });
+
+  it('offer only values the link parameters take', () => {
+    for (const s of BANDWIDTH_STOPS) expect(parseParam(linkParam('bandwidth'), s.text) as number).toBeGreaterThan(0);
+    for (const s of RESUME_STOPS) expect(() => parseParam(linkParam('resume-ms'), s.text)).not.toThrow();
+    for (const s of startStops(60)) expect(() => parseParam(linkParam('start'), s.text)).not.toThrow();
   });
 });

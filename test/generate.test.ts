@@ -8,7 +8,8 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { genCommand } from '../src/cli/gen.js';
 import { MigreplayError } from '../src/errors.js';
 import { fileSource } from '../src/io/files.js';
-import { generateTrace, mailWireBytes, resolveOptions, workloads, type GenGiven } from '../src/trace/generate.js';
+import { generateTrace, resolveOptions, workloads, type GenGiven } from '../src/trace/generate.js';
+import { mailWireBytes } from '../src/trace/workloads/mail.js';
 import { Permutation, Rng, sampleDistinct, Zipf } from '../src/trace/random.js';
 import { bytesSource, openTrace, type Trace } from '../src/trace/read.js';
 
@@ -275,7 +276,10 @@ describe('option checks', () => {
     expectUsage(() => resolveOptions('hotpages', { 'hot-size': '60%', 'warm-size': '50%' }), /more than --mem/);
     expectUsage(() => resolveOptions('mail', { mem: '64MiB' }), /regions need .* but --mem holds/);
     expectUsage(() => resolveOptions('mail', { 'file-size': '3 furlongs' }), /--file-size/);
-    expectUsage(() => resolveOptions('mail', { users: 0 }), /--users.*at least 1/);
+    expectUsage(() => resolveOptions('mail', { users: 0 }), /--users: 0 is below the least allowed value 1/);
+    // The same parser as replay's parameters: plain decimal digits only.
+    expectUsage(() => resolveOptions('uniform', { seed: '0x10' }), /--seed: '0x10' is not a whole number/);
+    expectUsage(() => resolveOptions('phases', { overlap: '1' }), /--overlap: 1 is above the largest allowed value 0.999/);
     expectUsage(() => resolveOptions('mail', { fetch: 'maybe' }), /--fetch.*true or false/);
     expectUsage(() => resolveOptions('video-stream', { resolution: 'huge' }), /--resolution: cannot read/);
     expectUsage(() => resolveOptions('video-stream', { mem: '48MiB' }), /regions need/);

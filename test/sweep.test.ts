@@ -124,6 +124,13 @@ describe('grid', () => {
     expect(() => parseSets(['bandwidth=1Gbit', 'bandwidth=2Gbit'], [precopy])).toThrow(/given twice/);
   });
 
+  test('link values are read as replay reads them (src/params/link.ts): --resume-ms takes plain milliseconds', () => {
+    expect(parseSets(['resume-ms=0,2.5,1e3'], [precopy])[0]!.values).toEqual([0, 2.5, 1000]);
+    expect(() => parseSets(['resume-ms=0.05s'], [precopy])).toThrow("--set resume-ms: '0.05s' is not a number of milliseconds ≥ 0");
+    expect(parseSets(['withinEpoch=whole,start'], [precopy])[0]!).toMatchObject({ name: 'within-epoch', key: 'withinEpoch', values: ['whole', 'start'] });
+    expect(() => parseSets(['start=5'], [precopy])).toThrow("--set start: '5' needs a unit (ms, s or m), e.g. 5ms or 5s");
+  });
+
   test('globs: *, ? and [..] over a folder listing', () => {
     const files = globFiles(path.join(ROOT, 'traces/*.arrow'));
     expect(files).toContain(GZIP9);

@@ -1,7 +1,7 @@
 // Slider positions ↔ parameter values. Every slider moves over a list of values a
 // person would type on the command line ('2Gbit', '300ms', '256KiB'), so the page
 // replays exactly what `migreplay replay … --flag value` would.
-import { formatDefault, parseDuration, parseRate, parseSize, type ParamSpec } from 'migreplay';
+import { formatDefault, LINK_PARAMS, parseDuration, parseRate, parseSize, type ParamSpec } from 'migreplay';
 
 /** One slider stop: the CLI text and a short label. */
 export interface Stop {
@@ -19,6 +19,9 @@ const series125 = (lo: number, hi: number): number[] => {
   }
   return out;
 };
+
+/** Each link parameter's default as the command line writes it (src/params/link.ts), by name. */
+export const LINK_DEFAULTS: Readonly<Record<string, string>> = Object.fromEntries(LINK_PARAMS.map((p) => [p.name, formatDefault(p)]));
 
 /** Link rates from 10 Mbit/s to 100 Gbit/s (1-2-5 steps, 2.5, 25 and 40 Gbit/s too). */
 export const BANDWIDTH_STOPS: Stop[] = [...series125(10, 100000), 2500, 25000, 40000]

@@ -4,7 +4,7 @@ import { algorithms, findAlgorithm, formatDefault, parseDuration, type Algorithm
 import { roundChart } from './charts';
 import { commandPath, shellWord } from './command';
 import {
-  BANDWIDTH_STOPS, DOWNTIME_STOPS, RESUME_STOPS, defaultStop, paramStops, startStops, type Stop,
+  BANDWIDTH_STOPS, DOWNTIME_STOPS, LINK_DEFAULTS, RESUME_STOPS, defaultStop, paramStops, startStops, type Stop,
 } from './controls';
 import { COLUMNS, fmtBytes, rowCells, sig } from './format';
 import { HeatMap } from './heatmap';
@@ -31,12 +31,12 @@ const state = {
   initial: null as string | null,
   info: undefined as TraceInfo | undefined,
   selected: new Set<string>(DEFAULT_ALGOS),
-  bandwidth: BANDWIDTH_STOPS.findIndex((s) => s.text === '1Gbit'),
+  bandwidth: BANDWIDTH_STOPS.findIndex((s) => s.text === LINK_DEFAULTS.bandwidth),
   downtime: DOWNTIME_STOPS.findIndex((s) => s.text === '300ms'),
   start: 0,
-  startStops: [{ text: '0s', label: '0 s' }] as Stop[],
-  resume: 0,
-  withinEpoch: 'spread' as 'spread' | 'start' | 'whole',
+  startStops: [{ text: LINK_DEFAULTS.start!, label: '0 s' }] as Stop[],
+  resume: RESUME_STOPS.findIndex((s) => s.text === LINK_DEFAULTS['resume-ms']),
+  withinEpoch: LINK_DEFAULTS['within-epoch'] as 'spread' | 'start' | 'whole',
   /** Slider index of each algorithm's parameters, by algorithm id and parameter name. */
   params: {} as Record<string, Record<string, number>>,
   results: [] as ReplayResult[],
@@ -104,9 +104,9 @@ const orderedSelection = (): string[] => algorithms.map((a) => a.id).filter((id)
 function cliText(req: ReplayRequest): string {
   const path = shellWord(commandPath(state.trace, state.initial));
   const link = [`--bandwidth ${req.link.bandwidth}`];
-  if (req.link.start !== '0s') link.push(`--start ${req.link.start}`);
-  if (req.link.resumeMs !== '0') link.push(`--resume-ms ${req.link.resumeMs}`);
-  if (req.link.withinEpoch !== 'spread') link.push(`--within-epoch ${req.link.withinEpoch}`);
+  if (req.link.start !== LINK_DEFAULTS.start) link.push(`--start ${req.link.start}`);
+  if (req.link.resumeMs !== LINK_DEFAULTS['resume-ms']) link.push(`--resume-ms ${req.link.resumeMs}`);
+  if (req.link.withinEpoch !== LINK_DEFAULTS['within-epoch']) link.push(`--within-epoch ${req.link.withinEpoch}`);
   const groups = new Map<string, string[]>();
   for (const id of req.algos) {
     const flags = Object.entries(req.params[id] ?? {}).map(([k, v]) => `--${k} ${v}`).join(' ');
@@ -139,10 +139,10 @@ function slider(id: string, stops: Stop[], index: number, onChange: (i: number) 
 }
 
 function buildLinkControls(): void {
-  slider('bandwidth', BANDWIDTH_STOPS, state.bandwidth, (i) => { state.bandwidth = i; schedule(); }, (i) => BANDWIDTH_STOPS[i]!.text === '1Gbit');
+  slider('bandwidth', BANDWIDTH_STOPS, state.bandwidth, (i) => { state.bandwidth = i; schedule(); }, (i) => BANDWIDTH_STOPS[i]!.text === LINK_DEFAULTS.bandwidth);
   slider('downtime', DOWNTIME_STOPS, state.downtime, (i) => { state.downtime = i; schedule(); }, (i) => DOWNTIME_STOPS[i]!.text === '300ms');
   slider('start', state.startStops, state.start, (i) => { state.start = i; schedule(); }, (i) => i === 0);
-  slider('resume', RESUME_STOPS, state.resume, (i) => { state.resume = i; schedule(); }, (i) => i === 0);
+  slider('resume', RESUME_STOPS, state.resume, (i) => { state.resume = i; schedule(); }, (i) => RESUME_STOPS[i]!.text === LINK_DEFAULTS['resume-ms']);
   const we = $<HTMLSelectElement>('within-epoch');
   we.value = state.withinEpoch;
   we.onchange = () => { state.withinEpoch = we.value as typeof state.withinEpoch; schedule(); };

@@ -18,9 +18,9 @@ export const advanceXenvmc: Algorithm = {
   source: 'Barbara Charchekhandra, "The XENVMC communication protocol to improve the efficiency of live migration for co-resident virtual machines", Pure Mathematics for Theoretical Computer Science (PMTCS), 2023, pp. 32–46, doi:10.54216/PMTCS.010103, §9–§10 (Advance-XENVMC)',
   summary: 'pre-copy where inter-VM communication writes (comm_pages) stay in unmigrated shared memory',
   params: [
-    { name: 'max-iters', kind: 'int', default: 29, min: 1, doc: 'live rounds at most, the full copy included' },
+    { name: 'max-iters', kind: 'int', default: 29, min: 1, unit: 'rounds', doc: 'live rounds at most, the full copy included' },
     { name: 'stop-bytes', kind: 'size', default: 256 * 1024, doc: 'stop when a round dirtied fewer bytes than this' },
-    { name: 'comm-speedup', kind: 'number', default: 1, min: 1, doc: 'how much faster trace time runs through epochs with communication (1: as recorded)' },
+    { name: 'comm-speedup', kind: 'number', default: 1, min: 1, unit: 'factor', doc: 'how much faster trace time runs through epochs with communication (1: as recorded)' },
   ],
   run(e, p) {
     const k = e.kernel;

@@ -14,7 +14,7 @@ export const hybrid: Algorithm = {
   source: 'QEMU 10.0 migration/migration.c (migration_iteration_run, postcopy_start): pre-copy, then migrate-start-postcopy',
   summary: 'QEMU pre-copy for precopy-rounds passes, then post-copy for the pages still dirty',
   params: [
-    { name: 'precopy-rounds', kind: 'int', default: 1, min: 1, doc: 'dirty syncs after the setup one before migrate-start-postcopy (1: after the first pass, libvirt\'s --postcopy-after-precopy)' },
+    { name: 'precopy-rounds', kind: 'int', default: 1, min: 1, unit: 'syncs', doc: 'dirty syncs after the setup one before migrate-start-postcopy (1: after the first pass, libvirt\'s --postcopy-after-precopy)' },
     ...QEMU_PARAMS,
     ...POSTCOPY_PARAMS,
   ],

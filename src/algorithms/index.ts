@@ -24,4 +24,4 @@ export function findAlgorithm(id: string): Algorithm | undefined {
   return algorithms.find((a) => a.id === id);
 }
 
-export type { Algorithm, ParamSpec, ParamValues } from './types.js';
+export type { Algorithm } from './types.js';

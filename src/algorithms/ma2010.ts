@@ -17,9 +17,9 @@ export const ma2010: Algorithm = {
   source: 'Fei Ma, Feng Liu, Zhen Liu, "Live virtual machine migration based on improved pre-copy approach", IEEE ICSESS 2010, pp. 230–233, doi:10.1109/ICSESS.2010.5552416',
   summary: 'pages dirty in consecutive iterations are marked and sent only in the last round; ≤ 5 iterations',
   params: [
-    { name: 'max-iters', kind: 'int', default: 5, min: 1, doc: 'live rounds at most, the full copy included' },
+    { name: 'max-iters', kind: 'int', default: 5, min: 1, unit: 'rounds', doc: 'live rounds at most, the full copy included' },
     { name: 'stop-bytes', kind: 'size', default: 256 * 1024, doc: 'stop when the next round would send fewer bytes than this' },
-    { name: 'mark-after', kind: 'int', default: 2, min: 2, max: MAX_MARK_AFTER, doc: 'mark a page dirtied in this many consecutive iterations (2: previous and current)' },
+    { name: 'mark-after', kind: 'int', default: 2, min: 2, max: MAX_MARK_AFTER, unit: 'rounds', doc: 'mark a page dirtied in this many consecutive iterations (2: previous and current)' },
   ],
   needs: { extraBitmaps: 1 + MAX_MARK_AFTER - 1 },
   run(e, p) {

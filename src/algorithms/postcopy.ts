@@ -13,10 +13,11 @@
 import { postcopyPhase } from '../engine/postcopy.js';
 import { DIRTY, SEND, type Engine } from '../engine/engine.js';
 import { QEMU_BITMAPS, QEMU_COMMON_PARAMS, QEMU_PARAMS, runQemu, unthrottled, type QemuPostcopyStart, type QemuResult } from './qemu.js';
-import type { Algorithm, ParamSpec, ParamValues } from './types.js';
+import type { ParamSpec, ParamValues } from '../params/index.js';
+import type { Algorithm } from './types.js';
 
 /** Parameters postcopy and hybrid share. */
-export const POSTCOPY_PARAMS: readonly ParamSpec[] = [
+export const POSTCOPY_PARAMS: readonly ParamSpec<number | string>[] = [
   { name: 'rtt', kind: 'duration', default: 0.0002, doc: 'round trip of one page request (destination → source), before the page\'s transfer' },
   { name: 'postcopy-preempt', kind: 'choice', default: 'off', choices: ['off', 'on'], doc: 'QEMU postcopy-preempt: requested pages on a channel of their own (off by default: they wait behind --channel-backlog)' },
   { name: 'channel-backlog', kind: 'size', default: 4 * 1024 * 1024, doc: 'bytes queued in the migration channel ahead of a requested page without postcopy-preempt: the socket send buffer a saturating stream fills (Linux tcp_wmem max, 4 MiB by default)' },

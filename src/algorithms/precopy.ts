@@ -11,7 +11,7 @@ export const precopy: Algorithm = {
   source: 'Barbara Charchekhandra, "The XENVMC communication protocol to improve the efficiency of live migration for co-resident virtual machines", Pure Mathematics for Theoretical Computer Science (PMTCS), 2023, pp. 32–46, doi:10.54216/PMTCS.010103, §6 (pre-copy with Xen\'s default stop rule)',
   summary: 'textbook pre-copy: ≤ max-iters live rounds, stop once a round dirtied < stop-bytes',
   params: [
-    { name: 'max-iters', kind: 'int', default: 29, min: 1, doc: 'live rounds at most, the full copy included' },
+    { name: 'max-iters', kind: 'int', default: 29, min: 1, unit: 'rounds', doc: 'live rounds at most, the full copy included' },
     { name: 'stop-bytes', kind: 'size', default: 256 * 1024, doc: 'stop when a round dirtied fewer bytes than this' },
   ],
   run(e, p) {

@@ -27,7 +27,8 @@ import type { Engine } from '../engine/engine.js';
 import { DIRTY, SEND } from '../engine/engine.js';
 import type { ReplayResult } from '../engine/types.js';
 import { ZERO_PAGE_BYTES } from './oracle.js';
-import type { Algorithm, ParamSpec, ParamValues } from './types.js';
+import type { ParamSpec, ParamValues } from '../params/index.js';
+import type { Algorithm } from './types.js';
 
 export { ZERO_PAGE_BYTES };
 
@@ -38,7 +39,7 @@ export const PAGE_HEADER_BYTES = 8;
 export const BUFFER_DELAY_US = 100_000;
 
 /** Parameters every QEMU model shares (qemu, auto-converge, postcopy, hybrid). */
-export const QEMU_COMMON_PARAMS: readonly ParamSpec[] = [
+export const QEMU_COMMON_PARAMS: readonly ParamSpec<number | string>[] = [
   { name: 'unthrottled-bandwidth', kind: 'rate', default: 0, min: 0, doc: 'the link\'s own speed, used where QEMU lifts max-bandwidth: the stop-and-copy, and post-copy (max-postcopy-bandwidth 0); 0: --bandwidth' },
   { name: 'state-size', kind: 'size', default: 128 * 1024, doc: 'device and CPU state sent while the guest is paused (~110 kB for validate\'s 1-vCPU PC guest)' },
   { name: 'setup-time', kind: 'duration', default: 0, doc: 'migration setup before the first pass (query-migrate setup-time, part of total-time; ~1 ms for a small guest)' },
@@ -46,7 +47,7 @@ export const QEMU_COMMON_PARAMS: readonly ParamSpec[] = [
 ];
 
 /** Parameters qemu and auto-converge share. */
-export const QEMU_PARAMS: readonly ParamSpec[] = [
+export const QEMU_PARAMS: readonly ParamSpec<number | string>[] = [
   { name: 'downtime-limit', kind: 'duration', default: 0.3, bareUnit: 'ms', doc: 'switch over once what is left takes less than this to send (QEMU downtime-limit; a bare number is ms, as in QEMU)' },
   { name: 'avail-switchover-bandwidth', kind: 'rate', default: 0, min: 0, doc: 'QEMU avail-switchover-bandwidth: the bandwidth the switch-over threshold is computed from; 0: the bandwidth measured over the last 100 ms' },
   { name: 'max-time', kind: 'duration', default: 600, doc: 'give up (stopReason max-time) after this much migration time' },

@@ -18,9 +18,9 @@ export const threshold: Algorithm = {
   source: 'the page-frequency threshold paper — an improved pre-copy that sorts dirty pages by how often they change, sends the rarely changing ones in the current iteration and postpones those at or above a threshold to the last one (Xen on CentOS 7)',
   summary: 'pages dirtied at least hot-threshold times are postponed to the final round, the rest sent now',
   params: [
-    { name: 'hot-threshold', kind: 'int', default: 3, min: 1, max: COUNTER_MAX, doc: 'postpone a page once its dirty count reaches this' },
+    { name: 'hot-threshold', kind: 'int', default: 3, min: 1, max: COUNTER_MAX, unit: 'count', doc: 'postpone a page once its dirty count reaches this' },
     { name: 'count-by', kind: 'choice', default: 'round', choices: ['round', 'epoch'], doc: 'count a page once per round it was dirtied in, or once per trace epoch' },
-    { name: 'max-iters', kind: 'int', default: 29, min: 1, doc: 'live rounds at most, the full copy included' },
+    { name: 'max-iters', kind: 'int', default: 29, min: 1, unit: 'rounds', doc: 'live rounds at most, the full copy included' },
     { name: 'stop-bytes', kind: 'size', default: 256 * 1024, doc: 'stop when the next round would send fewer bytes than this' },
   ],
   needs: { extraBitmaps: 1 },

@@ -17,7 +17,7 @@ export const vcpuLimit: Algorithm = {
   summary: 'the memory-intensive process runs at vcpu-limit % during migration: its writes slow by 100/L',
   params: [
     { name: 'vcpu-limit', kind: 'percent', default: 20, min: 1, max: 100, doc: 'the IMMP\'s share of a vCPU during migration, %' },
-    { name: 'max-iters', kind: 'int', default: 29, min: 1, doc: 'live rounds at most, the full copy included' },
+    { name: 'max-iters', kind: 'int', default: 29, min: 1, unit: 'rounds', doc: 'live rounds at most, the full copy included' },
     { name: 'stop-bytes', kind: 'size', default: 256 * 1024, doc: 'stop when a round dirtied fewer bytes than this' },
   ],
   needs: { clocks: 2 },

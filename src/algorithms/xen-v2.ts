@@ -16,8 +16,8 @@ export const xenV2: Algorithm = {
   source: 'Xen tools/libs/guest/xg_sr_save.c (migration v2, simple_precopy_policy)',
   summary: 'Xen migration v2: ≤ 5 live rounds (full copy included); once < 50 pages are dirty, send them live and stop',
   params: [
-    { name: 'max-iters', kind: 'int', default: 5, min: 1, doc: 'live rounds at most, the full copy included (SPP_MAX_ITERATIONS)' },
-    { name: 'target-dirty', kind: 'int', default: 50, min: 0, doc: 'stop once fewer pages than this are dirty (SPP_TARGET_DIRTY_COUNT)' },
+    { name: 'max-iters', kind: 'int', default: 5, min: 1, unit: 'rounds', doc: 'live rounds at most, the full copy included (SPP_MAX_ITERATIONS)' },
+    { name: 'target-dirty', kind: 'int', default: 50, min: 0, unit: 'pages', doc: 'stop once fewer pages than this are dirty (SPP_TARGET_DIRTY_COUNT)' },
   ],
   run(e, p) {
     const maxIters = p.maxIters as number;

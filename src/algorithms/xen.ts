@@ -38,10 +38,10 @@ export const xen: Algorithm = {
   source: 'Xen tools/libxc/xc_domain_save.c (legacy save loop, Xen 3.x–4.x)',
   summary: 'Xen pre-copy: ≤ 29 live rounds, stop when sent+skipped < 50 or sent > 3×memory; skips re-dirtied pages per 1024-page batch',
   params: [
-    { name: 'max-iters', kind: 'int', default: 29, min: 1, doc: 'live rounds at most (DEF_MAX_ITERS)' },
-    { name: 'max-factor', kind: 'number', default: 3, min: 0, doc: 'end the live phase once total sent > max-factor × memory (DEF_MAX_FACTOR)' },
-    { name: 'min-sent', kind: 'int', default: 50, min: 0, doc: 'end the live phase when a round sent + skipped fewer pages' },
-    { name: 'batch-pages', kind: 'int', default: 1024, min: 1, doc: 'pages per batch; the dirty log is peeked before each (MAX_BATCH_SIZE)' },
+    { name: 'max-iters', kind: 'int', default: 29, min: 1, unit: 'rounds', doc: 'live rounds at most (DEF_MAX_ITERS)' },
+    { name: 'max-factor', kind: 'number', default: 3, min: 0, unit: '× memory', doc: 'end the live phase once total sent > max-factor × memory (DEF_MAX_FACTOR)' },
+    { name: 'min-sent', kind: 'int', default: 50, min: 0, unit: 'pages', doc: 'end the live phase when a round sent + skipped fewer pages' },
+    { name: 'batch-pages', kind: 'int', default: 1024, min: 1, unit: 'pages', doc: 'pages per batch; the dirty log is peeked before each (MAX_BATCH_SIZE)' },
   ],
   run(e, p) {
     const maxIters = p.maxIters as number;

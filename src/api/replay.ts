@@ -5,8 +5,9 @@
 // Node imports.
 import { algorithms, findAlgorithm as findAlgorithmImpl } from '../algorithms/index.js';
 import { oracle, oracleBounds as oracleBoundsImpl, type OracleBound, type OracleBudget } from '../algorithms/oracle.js';
-import { formatDefault as formatDefaultImpl, parseParam, resolveParams as resolveParamsImpl } from '../algorithms/params.js';
-import { paramKey, type Algorithm, type ParamKind, type ParamSpec, type ParamValues } from '../algorithms/types.js';
+import { formatDefault as formatDefaultImpl, paramKey, parseParam, resolveParams as resolveParamsImpl, PARAM_KINDS, specKey, type ParamKind, type ParamSpec, type ParamValues } from '../params/index.js';
+import { LINK_PARAMS } from '../params/link.js';
+import type { Algorithm } from '../algorithms/types.js';
 import { WITHIN_EPOCH_RULES } from '../engine/clock.js';
 import { Engine } from '../engine/engine.js';
 import { replayAll as compareAlgorithms, type ReplayAllOptions, type Comparison } from '../run/replay.js';
@@ -97,8 +98,6 @@ export function resolveParams(algorithm: Algorithm | string, given?: ParamInput)
   return resolveParamsImpl(a, usableParams('resolveParams', [a], given, 'given'));
 }
 
-const PARAM_KINDS: readonly ParamKind[] = ['int', 'size', 'rate', 'duration', 'percent', 'number', 'choice'];
-
 /** A parameter's default as a person would type it (300ms, 256KiB, 29). */
 export function formatDefault(spec: ParamSpec): string {
   const s = spec as unknown;
@@ -111,7 +110,7 @@ export function formatDefault(spec: ParamSpec): string {
 // ---------------------------------------------------------------------------------------
 // The link.
 
-const LINK_KEYS = ['bandwidthBytesPerS', 'startS', 'resumeMs', 'withinEpoch'] as const;
+const LINK_KEYS = LINK_PARAMS.map(specKey);
 
 /** A link argument, checked (against the trace when given): the keys given, undefined ones left out. */
 export function usableLink(fn: string, link: unknown, trace?: Trace, what = 'link'): Partial<LinkParams> {

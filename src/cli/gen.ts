@@ -8,7 +8,8 @@ import type { Argv } from 'yargs';
 import { fail, MigreplayError } from '../errors.js';
 import { AtomicFile } from '../io/files.js';
 import { enableZstdEncoder } from '../trace/codecs.js';
-import { COMMON_PARAMS, commonDefault, findWorkload, generateTrace, resolveOptions, workloads, type GenGiven, type GenParamSpec, type GenResult, type Workload } from '../trace/generate.js';
+import type { ParamSpec } from '../params/index.js';
+import { COMMON_PARAMS, commonDefault, findWorkload, generateTrace, resolveOptions, workloads, type GenGiven, type GenResult, type Workload } from '../trace/generate.js';
 import type { TraceCompression, TraceWriterOptions } from '../trace/write.js';
 import { sig } from './common.js';
 import type { GenWorkerData, GenWorkerReply } from './gen-worker.js';
@@ -16,28 +17,28 @@ import type { GenWorkerData, GenWorkerReply } from './gen-worker.js';
 // What a value of each kind looks like, added to a parameter's description unless the
 // description already says it (SAID): `--hot-share` documents "(0…1 or %)" itself, every
 // rate says "per second".
-const KIND_HINT: Partial<Record<GenParamSpec['kind'], string>> = {
+const KIND_HINT: Partial<Record<ParamSpec['kind'], string>> = {
   'size-or-fraction': 'share or size',
   'count-rate': 'per s',
-  bitrate: 'e.g. 4Mbit',
+  rate: 'e.g. 4Mbit',
   fraction: '0…1 or %',
 };
-const SAID: Partial<Record<GenParamSpec['kind'], RegExp>> = {
+const SAID: Partial<Record<ParamSpec['kind'], RegExp>> = {
   'size-or-fraction': /share or size|\d%/,
   'count-rate': /per s(econd)?\b/,
-  bitrate: /e\.g\./,
+  rate: /e\.g\./,
   fraction: /0…1 or %/,
 };
 
 /** The description of a parameter in --help: its doc, the kind's hint if the doc lacks it, its default. */
-function paramDescription(spec: GenParamSpec, dflt: GenParamSpec['default']): string {
+function paramDescription(spec: ParamSpec, dflt: ParamSpec['default']): string {
   const said = SAID[spec.kind]?.test(spec.doc) ?? false;
   const hint = KIND_HINT[spec.kind] && !said ? ` (${KIND_HINT[spec.kind]})` : '';
   const shown = dflt === undefined ? '' : ` [default: ${dflt}]`;
   return `${spec.doc}${hint}${shown}`;
 }
 
-function addParam<T>(y: Argv<T>, spec: GenParamSpec, dflt: GenParamSpec['default'], group: string): Argv<T> {
+function addParam<T>(y: Argv<T>, spec: ParamSpec, dflt: ParamSpec['default'], group: string): Argv<T> {
   const describe = paramDescription(spec, dflt);
   if (spec.kind === 'boolean') return y.option(spec.name, { type: 'boolean', group, describe });
   if (spec.kind === 'choice') return y.option(spec.name, { type: 'string', choices: spec.choices as string[], group, describe });

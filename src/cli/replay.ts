@@ -2,17 +2,17 @@
 import type { Argv } from 'yargs';
 import { algorithms, findAlgorithm } from '../algorithms/index.js';
 import { MAX_ORACLE_PAGES } from '../algorithms/oracle.js';
-import { formatDefault } from '../algorithms/params.js';
-import { paramKey, type Algorithm } from '../algorithms/types.js';
+import type { Algorithm } from '../algorithms/types.js';
 import { fail } from '../errors.js';
 import { samplingIntervalUs } from '../run/replay.js';
 import { replayAll } from '../run/replay.js';
-import type { WithinEpoch } from '../engine/clock.js';
 import type { LinkParams, ReplayResult } from '../engine/types.js';
 import { checkNotAnInput, checkWritable, writeFileAtomic } from '../io/files.js';
 import { qmpDocument } from '../output/qmp.js';
 import { resultsArrow, resultsCsv, resultsDocument, type ResultsDocument } from '../output/results.js';
-import { formatRate, parseDecimal, parseDuration, parseRate } from '../units.js';
+import { formatDefault, paramKey } from '../params/index.js';
+import { LINK_PARAMS, parseLink } from '../params/link.js';
+import { formatRate } from '../units.js';
 import { checkAlgoSpec, formatTable, loadTraceForReplays, pickKernel, sig } from './common.js';
 import { checkPlotFile, noteWritten, writeReplayPlot } from './report.js';
 
@@ -50,25 +50,20 @@ export function addAlgorithmOptions<T>(y: Argv<T>): Argv<T> {
   return y;
 }
 
-/** The link options every replaying command takes. */
-export function addLinkOptions<T>(y: Argv<T>) {
-  return y
-    .option('bandwidth', { type: 'string', default: '1Gbit', describe: 'link bandwidth (100Mbit, 1Gbit, 10GB/s, or bytes/s)' })
-    .option('start', { type: 'string', default: '0s', describe: 'trace time at which the migration starts' })
-    .option('resume-ms', { type: 'string', default: '0', describe: 'time to resume the guest at the destination, added to downtime (ms)' })
-    .option('within-epoch', { choices: ['spread', 'start', 'whole'] as const, default: 'spread' as const, describe: 'where in its epoch a write lands: spread over it by a fixed hash, all at its start, or seen by every round it overlaps (docs/model.md)' })
-    .option('kernel', { choices: ['wasm', 'js'] as const, default: 'wasm' as const, describe: 'kernel: the WebAssembly one or the TypeScript reference' });
+/** The link options every replaying command takes (src/params/link.ts), and --kernel. */
+export function addLinkOptions<T>(y: Argv<T>): Argv<T> {
+  for (const p of LINK_PARAMS) {
+    const dflt = formatDefault(p);
+    // A choice lists its default first, as --help shows it.
+    const choices = p.choices && [dflt, ...p.choices.filter((c) => c !== dflt)];
+    y = y.option(p.name, choices ? { choices, default: dflt, describe: p.doc } : { type: 'string', default: dflt, describe: p.doc });
+  }
+  return y.option('kernel', { choices: ['wasm', 'js'] as const, default: 'wasm' as const, describe: 'kernel: the WebAssembly one or the TypeScript reference' });
 }
 
-/** The link from parsed options. */
-export function linkFrom(argv: { bandwidth: string; start: string; resumeMs?: string; 'resume-ms'?: string; 'within-epoch'?: WithinEpoch }): LinkParams {
-  const resume = parseDecimal('--resume-ms', argv['resume-ms'] ?? argv.resumeMs ?? 0, 'a number of milliseconds ≥ 0');
-  return {
-    bandwidthBytesPerS: parseRate('--bandwidth', argv.bandwidth),
-    startS: parseDuration('--start', argv.start),
-    resumeMs: resume,
-    withinEpoch: argv['within-epoch'] ?? 'spread',
-  };
+/** The link from parsed options (keyed by CLI name; resumeMs also as its key). */
+export function linkFrom(argv: { bandwidth?: string; start?: string; resumeMs?: string; 'resume-ms'?: string; 'within-epoch'?: string }): LinkParams {
+  return parseLink({ bandwidth: argv.bandwidth, start: argv.start, 'resume-ms': argv['resume-ms'] ?? argv.resumeMs, 'within-epoch': argv['within-epoch'] });
 }
 
 /** The algorithm-parameter values given on the command line; each must belong to a picked algorithm. */

@@ -5,7 +5,7 @@ import type { Argv } from 'yargs';
 import { algorithms } from '../algorithms/index.js';
 import { fail } from '../errors.js';
 import { runSweep, type SweepStats } from '../sweep/run.js';
-import { LINK_PARAMS } from '../sweep/params.js';
+import { LINK_PARAMS } from '../params/link.js';
 import { checkDistinctOutputs, checkNotAnInput, checkWritable } from '../io/files.js';
 import { rateText } from '../plot/format.js';
 import { readFleetPlan } from '../run/fleet-plan.js';

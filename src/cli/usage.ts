@@ -1,5 +1,6 @@
 // Usage errors as yargs reports them, made into one clear line (docs/errors.md).
 import { MigreplayError } from '../errors.js';
+import { paramKey } from '../params/index.js';
 
 // yargs reads a negative value with a unit (`--bandwidth -5MB`) as a cluster of short
 // options (-5 -M -B) and reports "Unknown arguments: 5, M, B".
@@ -85,7 +86,7 @@ export function usageError(msg: string, args: readonly string[], commands: reado
       .map(([, name, given, choices]) => {
         // A positional (validate <target>) is named as what it is, an option with its dashes.
         const value = given!.replace(/^"(.*)"$/, '$1');
-        const spellings = [name, name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())];
+        const spellings = [name, paramKey(name)];
         const asOption = args.some((a) => spellings.some((n) => a === `--${n}` || a.startsWith(`--${n}=`)));
         const positional = !asOption && args.includes(value);
         return `${positional ? `<${name}>` : `--${name}`}: '${value}' is not one of ${choices!.replaceAll('"', '')}`;

@@ -3,7 +3,7 @@
 // stored in (`bandwidthBytesPerS`, `maxIters`, `downtimeLimit`), and its values with
 // units (100 Mbit/s, 256 KiB, 300 ms).
 import { algorithms } from '../algorithms/index.js';
-import { paramKey, type ParamKind } from '../algorithms/types.js';
+import { paramKey, type ParamKind } from '../params/index.js';
 import { groupDigits, rateText, sigText } from './format.js';
 
 /** How a column's values are stored: bytes/s, s, ms, bytes, %, or plain numbers. */
@@ -19,8 +19,8 @@ const KNOWN = new Map<string, Described>([
   ['resumeMs', { name: 'resume', stored: 'ms' }],
   ['withinEpoch', { name: 'within-epoch', stored: 'plain' }],
 ]);
-const STORED: Record<ParamKind, Stored> = { int: 'plain', number: 'plain', choice: 'plain', size: 'bytes', rate: 'rate', duration: 'seconds', percent: 'percent' };
-for (const a of algorithms) for (const p of a.params) if (!KNOWN.has(paramKey(p.name))) KNOWN.set(paramKey(p.name), { name: p.name, stored: STORED[p.kind] });
+const STORED: Partial<Record<ParamKind, Stored>> = { size: 'bytes', rate: 'rate', duration: 'seconds', ms: 'ms', percent: 'percent' };
+for (const a of algorithms) for (const p of a.params) if (!KNOWN.has(paramKey(p.name))) KNOWN.set(paramKey(p.name), { name: p.name, stored: STORED[p.kind] ?? 'plain' });
 
 function describe(key: string): Described {
   const known = KNOWN.get(key);

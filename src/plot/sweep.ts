@@ -4,7 +4,8 @@
 // and value of the other varied parameters (dashes with a legend, or names at the ends
 // of the lines), every parameter by its command-line name and unit.
 import { algorithms } from '../algorithms/index.js';
-import { paramKey } from '../algorithms/types.js';
+import { paramKey, specKey } from '../params/index.js';
+import { LINK_PARAMS } from '../params/link.js';
 import { parseRate } from '../units.js';
 import { groupColors, groupLabel, identicalGroups, identicalNote, sameValueKey } from './identical.js';
 import { parameterName, parameterUnit, valueText } from './names.js';
@@ -33,7 +34,7 @@ const NOT_PARAMETERS = new Set([
 ]);
 
 // Parameters every run has (the link) and every algorithm's own, by JSON key.
-const KNOWN_PARAMETERS = new Set(['bandwidthBytesPerS', 'startS', 'resumeMs', ...algorithms.flatMap((a) => a.params.map((p) => paramKey(p.name)))]);
+const KNOWN_PARAMETERS = new Set([...LINK_PARAMS.map(specKey), ...algorithms.flatMap((a) => a.params.map((p) => paramKey(p.name)))]);
 
 // An unknown column with more distinct values than this is a measurement, not a grid axis.
 const MAX_GRID_VALUES = 40;

@@ -1,7 +1,7 @@
 // One replay and what is computed around it: a trace, an algorithm with its parameters,
 // a link, a kernel → a result; oracle distances and --within-epoch ranges. The run layer
 // sits above the engine and the algorithms; the engine imports neither.
-import { resolveParams } from '../algorithms/params.js';
+import { resolveParams } from '../params/index.js';
 import { findAlgorithm } from '../algorithms/index.js';
 import type { Algorithm } from '../algorithms/types.js';
 import { fail } from '../errors.js';

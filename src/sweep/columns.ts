@@ -1,9 +1,10 @@
 // The two tables a sweep writes — runs (one row per replay) and rounds (one row per
 // round of each replay, keyed by runId) — their columns, and rows built from results.
 import { algorithms } from '../algorithms/index.js';
-import { paramKey, type Algorithm } from '../algorithms/types.js';
+import type { Algorithm } from '../algorithms/types.js';
+import { paramKey, specKey } from '../params/index.js';
 import type { ReplayResult } from '../engine/types.js';
-import { LINK_PARAMS } from './params.js';
+import { LINK_PARAMS } from '../params/link.js';
 import type { RunSpec } from './grid.js';
 
 /** Column types, as Arrow sees them (Float64 numbers, Int32 small counts, Utf8 text, Bool). */
@@ -85,7 +86,7 @@ function paramColumnType(kind: string): ColumnType {
 
 /** Parameter columns: the link's, then those of the picked algorithms in registry order (camelCase keys, as in replay --json). */
 export function paramColumns(picked: readonly Algorithm[]): Column[] {
-  const cols: Column[] = LINK_PARAMS.map((p) => ({ name: p.key, type: p.kind === 'choice' ? 'utf8' : 'float64' }));
+  const cols: Column[] = LINK_PARAMS.map((p) => ({ name: specKey(p), type: p.kind === 'choice' ? 'utf8' : 'float64' }));
   for (const a of algorithms) {
     if (!picked.includes(a)) continue;
     for (const p of a.params) {

@@ -5,16 +5,18 @@
 import { fail } from '../errors.js';
 import { writeTable, formatOf } from './formats.js';
 import type { Column, Row } from './columns.js';
-import { expandItem, LINK_PARAMS, type LinkParamSpec, type SetTarget } from './params.js';
+import { specKey } from '../params/index.js';
+import { linkParam } from '../params/link.js';
+import { expandItem, type SetTarget } from './params.js';
 import { FLEET_ORDER_BY, FLEET_POLICIES, runFleet, type FleetPlan, type FleetPolicy, type FleetOrderBy } from '../run/fleet.js';
 import { VERSION } from '../version.js';
 
 /** What a fleet sweep may vary, by --set name. */
 const FLEET_AXES: Record<string, SetTarget> = {
-  policy: { type: 'link', spec: { name: 'policy', key: 'policy', kind: 'choice', choices: FLEET_POLICIES } },
-  'max-concurrent': { type: 'link', spec: { name: 'max-concurrent', key: 'maxConcurrent', kind: 'count' } },
-  by: { type: 'link', spec: { name: 'by', key: 'by', kind: 'choice', choices: FLEET_ORDER_BY } },
-  bandwidth: { type: 'link', spec: LINK_PARAMS.find((p) => p.name === 'bandwidth')! },
+  policy: { type: 'link', spec: { name: 'policy', kind: 'choice', default: 'sequential', choices: FLEET_POLICIES, doc: 'when guests start' } },
+  'max-concurrent': { type: 'link', spec: { name: 'max-concurrent', kind: 'int', default: 1, min: 1, unit: 'migrations', doc: 'at most this many migrations at once' } },
+  by: { type: 'link', spec: { name: 'by', kind: 'choice', default: 'memory', choices: FLEET_ORDER_BY, doc: 'what shortest-first and largest-first order by' } },
+  bandwidth: { type: 'link', spec: linkParam('bandwidth') },
 };
 
 /** One fleet of the grid: the plan's knobs as varied. */
@@ -42,7 +44,7 @@ export function fleetCells(plan: FleetPlan, sets: readonly string[]): FleetCell[
   const base: FleetCell = { policy: plan.policy, maxConcurrent: plan.maxConcurrent ?? null, by: plan.by ?? null, bandwidthBytesPerS: plan.bandwidthBytesPerS };
   let cells: FleetCell[] = [base];
   for (const a of axes) {
-    const key = (FLEET_AXES[a.name]!.spec as LinkParamSpec).key as keyof FleetCell;
+    const key = specKey(FLEET_AXES[a.name]!.spec) as keyof FleetCell;
     cells = cells.flatMap((c) => a.values.map((v) => ({ ...c, [key]: v })));
   }
   return cells;

@@ -3,9 +3,11 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { paramKey, type Algorithm } from '../algorithms/types.js';
+import type { Algorithm } from '../algorithms/types.js';
+import { paramKey } from '../params/index.js';
 import { fail } from '../errors.js';
-import { defaultLink, valueText, type Axis } from './params.js';
+import { defaultLink } from '../params/link.js';
+import { valueText, type Axis } from './params.js';
 
 /** One replay of the grid. */
 export interface RunSpec {

@@ -4,42 +4,14 @@
 //   a..b+s   arithmetic: a, a+s, a+2s, … up to b (s > 0, with the parameter's units)
 // b is included when the sequence reaches it (to 12 significant digits).
 import { algorithms } from '../algorithms/index.js';
-import { parseParam } from '../algorithms/params.js';
-import { paramKey, type Algorithm, type ParamSpec } from '../algorithms/types.js';
-import { DEFAULT_LINK } from '../engine/types.js';
+import type { Algorithm } from '../algorithms/types.js';
 import { fail, MigreplayError } from '../errors.js';
-import { parseDuration, parseRate } from '../units.js';
-
-/** A link (or clock) parameter: its --set name, its key in LinkParams / the results, how it is read. */
-export interface LinkParamSpec {
-  name: string;
-  key: string;
-  kind: 'rate' | 'duration' | 'ms' | 'choice' | 'count';
-  choices?: readonly string[];
-}
-
-// Every link parameter replay takes. An entry is used only when the engine's
-// LinkParams has its key (within-epoch arrives with the clock rules).
-const ALL_LINK_PARAMS: readonly LinkParamSpec[] = [
-  { name: 'bandwidth', key: 'bandwidthBytesPerS', kind: 'rate' },
-  { name: 'start', key: 'startS', kind: 'duration' },
-  { name: 'resume-ms', key: 'resumeMs', kind: 'ms' },
-  { name: 'within-epoch', key: 'withinEpoch', kind: 'choice', choices: ['start', 'spread', 'whole'] },
-];
-
-/** The link parameters this build's engine knows. */
-export const LINK_PARAMS: readonly LinkParamSpec[] = ALL_LINK_PARAMS.filter((p) => p.key in DEFAULT_LINK);
-
-/** The default value of every link parameter, by key. */
-export function defaultLink(): Record<string, number | string> {
-  const out: Record<string, number | string> = {};
-  for (const p of LINK_PARAMS) out[p.key] = (DEFAULT_LINK as unknown as Record<string, number | string>)[p.key]!;
-  return out;
-}
+import { namesSpec, paramKey, parseParam, specKey, type ParamSpec } from '../params/index.js';
+import { LINK_PARAMS } from '../params/link.js';
 
 /** What a --set name refers to. */
 export type SetTarget =
-  | { type: 'link'; spec: LinkParamSpec }
+  | { type: 'link'; spec: ParamSpec<number | string> }
   | { type: 'algorithm'; name: string; key: string; spec: ParamSpec; owners: Algorithm[] };
 
 /** One varied parameter: its target and its values (canonical: numbers in base units, or choice text), in order. */
@@ -59,9 +31,9 @@ export function tidy(x: number): number {
 
 /** The parameter a --set name (kebab-case, or its camelCase key) refers to, among the picked algorithms. */
 export function findTarget(raw: string, picked: readonly Algorithm[]): SetTarget {
-  const link = LINK_PARAMS.find((p) => p.name === raw || p.key === raw);
+  const link = LINK_PARAMS.find((p) => namesSpec(p, raw));
   if (link) return { type: 'link', spec: link };
-  const matches = (p: ParamSpec) => p.name === raw || paramKey(p.name) === raw;
+  const matches = (p: ParamSpec) => namesSpec(p, raw);
   const everyOwner = algorithms.filter((a) => a.params.some(matches));
   if (everyOwner.length === 0) {
     const names = [...new Set(algorithms.flatMap((a) => a.params.map((p) => p.name)))];
@@ -92,38 +64,10 @@ function asSet<T>(name: string, f: () => T): T {
 
 /** One value of a target, from text, checked: a number in base units (bytes, bytes/s, s, ms) or a choice. */
 export function parseValue(target: SetTarget, text: string): number | string {
-  if (target.type === 'algorithm') {
-    return asSet(target.name, () => {
-      const v = parseParam(target.spec, text);
-      return typeof v === 'number' ? tidy(v) : v;
-    });
-  }
-  const { spec } = target;
-  const what = `--set ${spec.name}`;
-  switch (spec.kind) {
-    case 'rate': {
-      const v = parseRate(what, text);
-      if (!(v > 0)) fail('usage', `${what}: the bandwidth must be above 0 (got '${text}')`);
-      return tidy(v);
-    }
-    case 'duration':
-      return tidy(parseDuration(what, text));
-    case 'ms': {
-      // A plain number is milliseconds; a number with a unit is converted to them.
-      const t = text.trim();
-      const v = /^[0-9]*\.?[0-9]+(e[+-]?[0-9]+)?$/i.test(t) ? Number(t) : parseDuration(what, t) * 1000;
-      if (!Number.isFinite(v) || v < 0) fail('bad-unit', `${what}: '${text}' is not a number of milliseconds ≥ 0`);
-      return tidy(v);
-    }
-    case 'count': {
-      const t = text.trim();
-      if (!/^[0-9]+$/.test(t) || !(Number(t) >= 1)) fail('usage', `${what}: '${text}' is not a whole number ≥ 1`);
-      return Number(t);
-    }
-    case 'choice':
-      if (!spec.choices!.includes(text.trim())) fail('usage', `${what}: '${text}' is not one of ${spec.choices!.join(', ')}`);
-      return text.trim();
-  }
+  const name = target.type === 'link' ? target.spec.name : target.name;
+  const v = asSet(name, () => parseParam(target.spec, text.trim()));
+  if (target.type === 'link' && target.spec.name === 'bandwidth' && !((v as number) > 0)) fail('usage', `--set bandwidth: the bandwidth must be above 0 (got '${text}')`);
+  return typeof v === 'number' ? tidy(v) : (v as string);
 }
 
 /** A canonical value as text the parsers read back exactly: base units spelled out (0.3s, 262144B). */
@@ -137,7 +81,7 @@ export function valueText(target: SetTarget, v: number | string): string {
 }
 
 function isChoice(target: SetTarget): boolean {
-  return target.type === 'link' ? target.spec.kind === 'choice' : target.spec.kind === 'choice';
+  return target.spec.kind === 'choice';
 }
 
 /** The values of one comma-separated item: a single value or a range. */
@@ -186,7 +130,7 @@ export function parseSets(sets: readonly string[], picked: readonly Algorithm[])
     if (!m) fail('usage', `--set '${raw}': expected name=v1,v2,… (e.g. --set bandwidth=100Mbit,1Gbit or --set max-iters=5..30+5)`);
     const name = m[1]!;
     const target = findTarget(name, picked);
-    const key = target.type === 'link' ? target.spec.key : target.key;
+    const key = target.type === 'link' ? specKey(target.spec) : target.key;
     const canonical = target.type === 'link' ? target.spec.name : target.name;
     if (axes.some((a) => a.key === key)) fail('usage', `--set ${canonical}: given twice (list every value in one --set)`);
     const items = m[2]!.split(',').map((s) => s.trim());
