@@ -219,7 +219,12 @@ describe('plans and refusals', () => {
     expect(() => readFleetPlan(plan('p2.json', '{"guests": ["a.arrow"], "policy": "parallel", "policy": "sequential"}'))).toThrow(/not valid JSON.*unique/i);
     expect(() => readFleetPlan(plan('p3.yaml', 'guests: [a.arrow]\nbandwidth: fast\n'))).toThrow(MigreplayError);
     expect(() => readFleetPlan(plan('p4.yaml', 'guests: []\n'))).toThrow(/no guests/);
-    expect(() => readFleetPlan(plan('p5.yaml', 'guests: [a.arrow]\nmax-concurrent: 0\n'))).toThrow(/max-concurrent must be a whole number/);
+    expect(() => readFleetPlan(plan('p5.yaml', 'guests: [a.arrow]\nmax-concurrent: 0\n'))).toThrow(/p5\.yaml: max-concurrent: 0 is below the least allowed value 1$/);
+    expect(() => readFleetPlan(plan('p7.yaml', 'guests: [{trace: a.arrow, max-bandwidth: 100MBit/s}]\n'))).toThrow(/p7\.yaml: guest 1: max-bandwidth: /);
+    expect(() => readFleetPlan(plan('p8.yaml', 'guests: [{trace: a.arrow, start: 2}]\n'))).toThrow(/p8\.yaml: guest 1: start: '2' needs a unit/);
+    // A number is read as the command line reads its text: downtime-limit 300 is 300 ms, as --downtime-limit 300 is.
+    const p9 = readFleetPlan(plan('p9.yaml', 'guests: [{trace: a.arrow, algo: qemu, downtime-limit: 300}]\n'));
+    expect(p9.guests[0]!.params).toEqual({ 'downtime-limit': '300' });
     expect(() => readFleetPlan(plan('p6.toml', 'x'))).toThrow(/must end in .json, .yaml or .yml/);
     expect(() => readFleetPlan(path.join(dir, 'none.yaml'))).toThrow(/no such file/);
   });

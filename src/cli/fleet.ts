@@ -1,14 +1,16 @@
 // migreplay fleet <traces..> | --plan FILE — several guests migrating over one shared link.
 import * as fs from 'node:fs';
-import type { Argv } from 'yargs';
+import type { Argv, Options } from 'yargs';
 import { algorithms, findAlgorithm } from '../algorithms/index.js';
 import { fail } from '../errors.js';
 import { checkNotAnInput, checkWritable, writeFileAtomic } from '../io/files.js';
 import { fleetDocument, fleetMetadata, fleetRows, FLEET_COLUMNS } from '../output/fleet.js';
-import { FLEET_ORDER_BY, FLEET_POLICIES, runFleet, type FleetOrderBy, type FleetPlan, type FleetPolicy, type FleetResult } from '../run/fleet.js';
+import { runFleet, type FleetOrderBy, type FleetPlan, type FleetPolicy, type FleetResult } from '../run/fleet.js';
 import { readFleetPlan } from '../run/fleet-plan.js';
 import { formatOf, writeTable } from '../sweep/formats.js';
-import { formatRate, parseDecimal, parseDuration, parseRate } from '../units.js';
+import { formatDefault, type ParamSpec } from '../params/index.js';
+import { FLEET_PARAMS, GUEST_PARAMS, parseFleetValue } from '../params/fleet.js';
+import { formatRate } from '../units.js';
 import { formatTable, sig } from './common.js';
 import { checkPlotFile, noteWritten } from './report.js';
 import { addAlgorithmOptions, givenParams } from './replay.js';
@@ -16,7 +18,7 @@ import { addAlgorithmOptions, givenParams } from './replay.js';
 const EXAMPLE = 'migreplay fleet traces/xz6.arrow traces/sort.arrow traces/redis_bench.arrow --algo qemu --bandwidth 10Gbit --policy parallel';
 
 // Options that describe the guests given on the command line; a plan file says them per guest.
-const GUEST_OPTIONS = ['algo', 'max-bandwidth', 'start', 'resume-ms', 'within-epoch'];
+const GUEST_OPTIONS = ['algo', ...Object.keys(GUEST_PARAMS).filter((k) => k !== 'not-before')];
 
 function tableText(f: FleetResult): string {
   const n = f.guests.length;
@@ -48,12 +50,13 @@ function planFrom(argv: any): FleetPlan {
     const alg = findAlgorithm(algo);
     if (!alg) fail('unknown-algorithm', `--algo: unknown algorithm '${algo}' (known: ${algorithms.map((a) => a.id).join(', ')})`);
     const params = givenParams(argv, [alg]);
-    const cap = argv['max-bandwidth'] !== undefined ? parseRate('--max-bandwidth', argv['max-bandwidth']) : undefined;
-    const startS = argv.start !== undefined ? parseDuration('--start', argv.start) : undefined;
-    const resumeMs = argv['resume-ms'] !== undefined ? parseDecimal('--resume-ms', argv['resume-ms'], 'a number of milliseconds ≥ 0') : undefined;
+    const value = (k: keyof typeof GUEST_PARAMS): number | string | undefined => (argv[k] === undefined ? undefined : parseFleetValue(GUEST_PARAMS[k], argv[k]));
+    const cap = value('max-bandwidth') as number | undefined;
+    const startS = value('start') as number | undefined;
+    const resumeMs = value('resume-ms') as number | undefined;
     plan = {
-      bandwidthBytesPerS: parseRate('--bandwidth', '1Gbit'),
-      policy: 'sequential',
+      bandwidthBytesPerS: FLEET_PARAMS.bandwidth.default as number,
+      policy: FLEET_PARAMS.policy.default as FleetPolicy,
       guests: traces.map((trace) => ({
         trace, algorithm: alg.id, params,
         ...(cap !== undefined ? { maxBandwidthBytesPerS: cap } : {}),
@@ -64,17 +67,26 @@ function planFrom(argv: any): FleetPlan {
     };
   }
   // The fleet's own options override the plan's.
-  if (argv.bandwidth !== undefined) plan.bandwidthBytesPerS = parseRate('--bandwidth', argv.bandwidth);
-  if (argv.policy !== undefined) plan.policy = argv.policy as FleetPolicy;
-  if (argv.by !== undefined) plan.by = argv.by as FleetOrderBy;
+  const value = (k: keyof typeof FLEET_PARAMS): number | string | undefined => (argv[k] === undefined ? undefined : parseFleetValue(FLEET_PARAMS[k], argv[k]));
+  if (argv.bandwidth !== undefined) plan.bandwidthBytesPerS = value('bandwidth') as number;
+  if (argv.policy !== undefined) plan.policy = value('policy') as FleetPolicy;
+  if (argv.by !== undefined) plan.by = value('by') as FleetOrderBy;
   if (argv.kernel !== undefined) plan.kernel = argv.kernel;
-  if (argv['max-concurrent'] !== undefined) {
-    const k = Number(argv['max-concurrent']);
-    if (!/^\s*\d+\s*$/.test(String(argv['max-concurrent'])) || !(k >= 1)) fail('usage', `--max-concurrent: '${argv['max-concurrent']}' is not a whole number ≥ 1`);
-    plan.maxConcurrent = k;
-  }
+  if (argv['max-concurrent'] !== undefined) plan.maxConcurrent = value('max-concurrent') as number;
   if (plan.by !== undefined && !plan.policy.endsWith('-first')) fail('usage', `--by orders shortest-first and largest-first; policy ${plan.policy} keeps the given order`);
   return plan;
+}
+
+/** yargs options of fleet parameters (no yargs defaults: a plan's values stand unless an option is given). */
+function fleetOptions(specs: Record<string, ParamSpec>, note: string, skip: readonly string[] = []): Record<string, Options> {
+  const out: Record<string, Options> = {};
+  for (const [name, p] of Object.entries(specs)) {
+    if (skip.includes(name)) continue;
+    const dflt = formatDefault(p);
+    const describe = `${p.doc}${dflt ? ` [default: ${dflt}, ${note}]` : ''}`;
+    out[name] = p.choices ? { choices: p.choices, describe } : { type: 'string', describe };
+  }
+  return out;
 }
 
 /** Check --out before any work: a table format or .json. */
@@ -90,15 +102,9 @@ export const fleetCommand = {
     addAlgorithmOptions(
       y.positional('traces', { type: 'string', array: true, describe: 'one trace file per guest (Arrow IPC); or give --plan' })
         .option('plan', { type: 'string', describe: 'a plan file (.json, .yaml): the link, the policy and each guest with its own algorithm and parameters (docs/fleet.md#plan-files)' })
-        .option('bandwidth', { type: 'string', describe: 'the shared link\'s bandwidth (100Mbit, 1Gbit, 10GB/s) [default: 1Gbit, or the plan\'s]' })
-        .option('policy', { choices: FLEET_POLICIES, describe: 'when guests start: sequential (in the given order), parallel (all at once), shortest-first or largest-first (by --by) [default: sequential, or the plan\'s]' })
-        .option('max-concurrent', { type: 'string', describe: 'at most this many migrations at once [default: 1; parallel: all]' })
-        .option('by', { choices: FLEET_ORDER_BY, describe: 'what shortest-first and largest-first order by: guest memory, or the trace\'s page writes per second [default: memory]' })
+        .options(fleetOptions(FLEET_PARAMS, "or the plan's"))
         .option('algo', { type: 'string', describe: `the guests' algorithm: one pre-copy id (${algorithms.filter((a) => a.family === 'precopy').map((a) => a.id).join(', ')}) [default: qemu]` })
-        .option('max-bandwidth', { type: 'string', describe: 'each migration\'s own cap on the link (QEMU\'s max-bandwidth) [default: none: up to the link]' })
-        .option('start', { type: 'string', describe: 'trace time at which each guest\'s migration starts [default: 0s]' })
-        .option('resume-ms', { type: 'string', describe: 'time to resume a guest at the destination, added to its downtime (ms) [default: 0]' })
-        .option('within-epoch', { choices: ['spread', 'start', 'whole'] as const, describe: 'where in its epoch a write lands (docs/model.md) [default: spread]' })
+        .options(fleetOptions(GUEST_PARAMS, 'for every guest', ['not-before']))
         .option('kernel', { choices: ['wasm', 'js'] as const, describe: 'kernel of every guest [default: wasm]' })
         .option('json', { type: 'boolean', default: false, describe: 'print one JSON document instead of a table' })
         .option('out', { type: 'string', describe: 'also write the results to FILE: .json (the document) or one row per guest in .csv, .arrow, .parquet, .jsonl' })

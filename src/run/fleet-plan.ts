@@ -4,15 +4,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { findAlgorithm } from '../algorithms/index.js';
-import { WITHIN_EPOCH_RULES, type WithinEpoch } from '../engine/clock.js';
+import type { WithinEpoch } from '../engine/clock.js';
 import { fail } from '../errors.js';
-import { parseDecimal, parseDuration, parseRate } from '../units.js';
-import { FLEET_ORDER_BY, FLEET_POLICIES, type FleetGuest, type FleetOrderBy, type FleetPlan, type FleetPolicy } from './fleet.js';
+import { FLEET_PARAMS, GUEST_PARAMS, parseFleetValue } from '../params/fleet.js';
+import type { FleetGuest, FleetOrderBy, FleetPlan, FleetPolicy } from './fleet.js';
 
 /** The keys a plan's top level may have. */
-export const PLAN_KEYS = ['bandwidth', 'policy', 'max-concurrent', 'by', 'kernel', 'defaults', 'guests'] as const;
+export const PLAN_KEYS: readonly string[] = [...Object.keys(FLEET_PARAMS), 'kernel', 'defaults', 'guests'];
 /** The keys a guest (or `defaults`) may have besides its algorithm's parameters. */
-export const GUEST_KEYS = ['trace', 'name', 'algo', 'max-bandwidth', 'start', 'resume-ms', 'within-epoch', 'not-before'] as const;
+export const GUEST_KEYS: readonly string[] = ['trace', 'name', 'algo', ...Object.keys(GUEST_PARAMS)];
 
 type Raw = Record<string, unknown>;
 
@@ -20,8 +20,10 @@ function isObject(v: unknown): v is Raw {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function text(where: string, v: unknown): string | number {
-  if (typeof v === 'string' || typeof v === 'number') return v;
+// A value as the command line would have it: a YAML or JSON number is read as its text,
+// so `downtime-limit: 300` is 300 ms as `--downtime-limit 300` is, never 300 s.
+function text(where: string, v: unknown): string {
+  if (typeof v === 'string' || typeof v === 'number') return String(v);
   return fail('usage', `${where}: ${JSON.stringify(v)} is not a value (give a number or a string such as 1Gbit or 2s)`);
 }
 
@@ -48,11 +50,18 @@ function guestFrom(where: string, raw: Raw, defaults: Raw, dir: string): FleetGu
   if (typeof g.trace !== 'string' || g.trace === '') fail('usage', `${where}: no trace (give trace: FILE)`);
   const out: FleetGuest = { trace: path.resolve(dir, g.trace), algorithm: algo, params };
   if (g.name !== undefined) out.name = String(text(`${where}: name`, g.name));
-  if (g['max-bandwidth'] !== undefined) out.maxBandwidthBytesPerS = parseRate(`${where}: max-bandwidth`, text(`${where}: max-bandwidth`, g['max-bandwidth']));
-  if (g.start !== undefined) out.startS = parseDuration(`${where}: start`, text(`${where}: start`, g.start));
-  if (g['resume-ms'] !== undefined) out.resumeMs = parseDecimal(`${where}: resume-ms`, text(`${where}: resume-ms`, g['resume-ms']), 'a number of milliseconds ≥ 0');
-  if (g['within-epoch'] !== undefined) out.withinEpoch = oneOf<WithinEpoch>(`${where}: within-epoch`, g['within-epoch'], WITHIN_EPOCH_RULES);
-  if (g['not-before'] !== undefined) out.notBeforeS = parseDuration(`${where}: not-before`, text(`${where}: not-before`, g['not-before']));
+  const value = (k: keyof typeof GUEST_PARAMS): number | string | undefined =>
+    g[k] === undefined ? undefined : parseFleetValue(GUEST_PARAMS[k], text(`${where}: ${k}`, g[k]), `${where}: ${k}`);
+  const cap = value('max-bandwidth');
+  if (cap !== undefined) out.maxBandwidthBytesPerS = cap as number;
+  const start = value('start');
+  if (start !== undefined) out.startS = start as number;
+  const resume = value('resume-ms');
+  if (resume !== undefined) out.resumeMs = resume as number;
+  const rule = value('within-epoch');
+  if (rule !== undefined) out.withinEpoch = rule as WithinEpoch;
+  const notBefore = value('not-before');
+  if (notBefore !== undefined) out.notBeforeS = notBefore as number;
   return out;
 }
 
@@ -72,17 +81,11 @@ export function fleetPlanFrom(source: string, doc: unknown, dir: string): FleetP
     if (!isObject(g)) return fail('usage', `${where}: a guest is a trace file or a mapping with trace: FILE`);
     return guestFrom(where, g, defaults, dir);
   });
-  const plan: FleetPlan = {
-    bandwidthBytesPerS: doc.bandwidth === undefined ? parseRate('bandwidth', '1Gbit') : parseRate(`${source}: bandwidth`, text(`${source}: bandwidth`, doc.bandwidth)),
-    policy: doc.policy === undefined ? 'sequential' : oneOf<FleetPolicy>(`${source}: policy`, doc.policy, FLEET_POLICIES),
-    guests,
-  };
-  if (doc['max-concurrent'] !== undefined) {
-    const k = doc['max-concurrent'];
-    if (!(typeof k === 'number' && Number.isInteger(k) && k >= 1)) fail('usage', `${source}: max-concurrent must be a whole number ≥ 1 (got ${JSON.stringify(k)})`);
-    plan.maxConcurrent = k;
-  }
-  if (doc.by !== undefined) plan.by = oneOf<FleetOrderBy>(`${source}: by`, doc.by, FLEET_ORDER_BY);
+  const value = (k: keyof typeof FLEET_PARAMS): number | string =>
+    doc[k] === undefined ? FLEET_PARAMS[k].default! : parseFleetValue(FLEET_PARAMS[k], text(`${source}: ${k}`, doc[k]), `${source}: ${k}`);
+  const plan: FleetPlan = { bandwidthBytesPerS: value('bandwidth') as number, policy: value('policy') as FleetPolicy, guests };
+  if (doc['max-concurrent'] !== undefined) plan.maxConcurrent = value('max-concurrent') as number;
+  if (doc.by !== undefined) plan.by = value('by') as FleetOrderBy;
   if (doc.kernel !== undefined) plan.kernel = oneOf(`${source}: kernel`, doc.kernel, ['wasm', 'js'] as const);
   return plan;
 }

@@ -20,12 +20,9 @@ import { fileSource } from '../io/files.js';
 import { openTrace } from '../trace/read.js';
 import { checkLink } from './replay.js';
 
-/** When guests start: in the given order one at a time, all at once, or ordered by size. */
-export type FleetPolicy = 'sequential' | 'parallel' | 'shortest-first' | 'largest-first';
-export const FLEET_POLICIES: readonly FleetPolicy[] = ['sequential', 'parallel', 'shortest-first', 'largest-first'];
-/** What shortest-first and largest-first order by. */
-export type FleetOrderBy = 'memory' | 'dirty-rate';
-export const FLEET_ORDER_BY: readonly FleetOrderBy[] = ['memory', 'dirty-rate'];
+import { FLEET_ORDER_BY, FLEET_POLICIES, type FleetOrderBy, type FleetPolicy } from '../params/fleet.js';
+
+export { FLEET_ORDER_BY, FLEET_POLICIES, type FleetOrderBy, type FleetPolicy };
 
 /** One guest of a fleet plan. */
 export interface FleetGuest {

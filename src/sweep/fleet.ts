@@ -6,17 +6,17 @@ import { fail } from '../errors.js';
 import { writeTable, formatOf } from './formats.js';
 import type { Column, Row } from './columns.js';
 import { specKey } from '../params/index.js';
-import { linkParam } from '../params/link.js';
+import { FLEET_PARAMS } from '../params/fleet.js';
 import { expandItem, type SetTarget } from './params.js';
-import { FLEET_ORDER_BY, FLEET_POLICIES, runFleet, type FleetPlan, type FleetPolicy, type FleetOrderBy } from '../run/fleet.js';
+import { runFleet, type FleetPlan, type FleetPolicy, type FleetOrderBy } from '../run/fleet.js';
 import { VERSION } from '../version.js';
 
 /** What a fleet sweep may vary, by --set name. */
 const FLEET_AXES: Record<string, SetTarget> = {
-  policy: { type: 'link', spec: { name: 'policy', kind: 'choice', default: 'sequential', choices: FLEET_POLICIES, doc: 'when guests start' } },
-  'max-concurrent': { type: 'link', spec: { name: 'max-concurrent', kind: 'int', default: 1, min: 1, unit: 'migrations', doc: 'at most this many migrations at once' } },
-  by: { type: 'link', spec: { name: 'by', kind: 'choice', default: 'memory', choices: FLEET_ORDER_BY, doc: 'what shortest-first and largest-first order by' } },
-  bandwidth: { type: 'link', spec: linkParam('bandwidth') },
+  policy: { type: 'link', spec: FLEET_PARAMS.policy },
+  'max-concurrent': { type: 'link', spec: { ...FLEET_PARAMS['max-concurrent'], default: 1 } }, // a target needs a default; each cell gives its value
+  by: { type: 'link', spec: FLEET_PARAMS.by },
+  bandwidth: { type: 'link', spec: FLEET_PARAMS.bandwidth },
 };
 
 /** One fleet of the grid: the plan's knobs as varied. */
