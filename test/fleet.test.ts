@@ -204,7 +204,7 @@ describe('plans and refusals', () => {
       { trace: path.join(dir, 'b.arrow'), algorithm: 'qemu', params: { 'downtime-limit': '100ms', 'stop-time': '2ms' }, name: 'big', maxBandwidthBytesPerS: 2 * GBIT, startS: 0, notBeforeS: 1 },
     ]);
     fs.writeFileSync(path.join(dir, 'plan2.yaml'), 'guests:\n  - trace: b.arrow\n    algo: xen\n    max-iters: 5\n');
-    expect(readFleetPlan(path.join(dir, 'plan2.yaml')).guests[0]).toEqual({ trace: path.join(dir, 'b.arrow'), algorithm: 'xen', params: { 'max-iters': 5 } });
+    expect(readFleetPlan(path.join(dir, 'plan2.yaml')).guests[0]).toEqual({ trace: path.join(dir, 'b.arrow'), algorithm: 'xen', params: { 'max-iters': '5' } });
     // A default that the guest's algorithm does not have is refused, naming what it has.
     fs.writeFileSync(path.join(dir, 'plan3.yaml'), 'defaults:\n  downtime-limit: 1s\nguests:\n  - trace: b.arrow\n    algo: xen\n');
     expect(() => readFleetPlan(path.join(dir, 'plan3.yaml'))).toThrow(/guest 1: unknown key 'downtime-limit'.*max-iters/);
