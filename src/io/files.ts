@@ -106,11 +106,13 @@ export class AtomicFile {
     return fail('write-failed', `${this.file}: write failed (${describe(e)})`, 1);
   }
 
-  /** Append bytes. */
+  /** Append bytes (text as UTF-8). */
   write(chunk: Uint8Array | string): void {
+    // A short write (the device filling up) returns what it wrote: go on until all is
+    // written or the next write fails (ENOSPC). Text as bytes: a string write is not resumable.
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
     try {
-      if (typeof chunk === 'string') fs.writeSync(this.fd, chunk);
-      else for (let at = 0; at < chunk.byteLength; ) at += fs.writeSync(this.fd, chunk, at, chunk.byteLength - at);
+      for (let at = 0; at < bytes.byteLength; ) at += fs.writeSync(this.fd, bytes, at, bytes.byteLength - at);
     } catch (e) {
       this.failed(e as NodeJS.ErrnoException);
     }

@@ -307,8 +307,13 @@ export async function runSweep(o: SweepOptions): Promise<SweepStats> {
     const left = end || finished >= total ? '' : `, ~${rate > 0 ? formatEta((total - finished) / rate) : '?'} left`;
     process.stderr.write(`sweep: ${finished}/${total} runs, ${formatEta(s)}${left}\n`);
   };
+  // A write that fails in the timer (a full disk) stops the sweep as a failed lane does:
+  // thrown from a timer it would end the process with a stack.
+  let failure: unknown;
   const timer = setInterval(() => {
-    if (Date.now() - lastFlush >= flushMs) flush();
+    if (failure === undefined && Date.now() - lastFlush >= flushMs) {
+      try { flush(); } catch (e) { failure = e; }
+    }
     draw();
     line();
   }, Math.min(250, flushMs, linesEveryMs ?? Infinity));
@@ -340,7 +345,6 @@ export async function runSweep(o: SweepOptions): Promise<SweepStats> {
       };
       pool = new Piscina<SweepTask, SweepOutcome>({ filename: workerFile(), minThreads: threads, maxThreads: threads, idleTimeout: 60_000, workerData });
       const p = pool;
-      let failure: unknown;
       let next = 0;
       const one = async (run: RunSpec): Promise<void> => {
         let outcome: SweepOutcome | undefined;
@@ -388,8 +392,8 @@ export async function runSweep(o: SweepOptions): Promise<SweepStats> {
         }
       };
       await Promise.all(Array.from({ length: threads * 2 }, lane));
-      if (failure) throw failure;
     }
+    if (failure) throw failure;
     closeWriters();
     stats.ran = finished;
     stats.seconds = (performance.now() - started) / 1000;
@@ -407,7 +411,11 @@ export async function runSweep(o: SweepOptions): Promise<SweepStats> {
     }
     return stats;
   } catch (e) {
+    // After a failed write the file ends in a torn batch: write nothing more after it
+    // (--resume drops a torn last batch); otherwise keep what has finished.
+    const writeFailed = e instanceof MigreplayError && e.code === 'write-failed';
     try {
+      if (writeFailed) throw e;
       closeWriters();
     } catch {
       runsWriter.abandon();
