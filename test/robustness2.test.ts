@@ -142,3 +142,52 @@ describe('a disk that fills up part-way through an output', () => {
     }, 180_000);
   }
 });
+
+// ---------------------------------------------------------------------------------------
+
+describe('one file named twice, or by another path on --resume: its rows once', () => {
+  const abs = path.join(ROOT, GZIP9);
+  const GRID4 = ['--algo', 'precopy,xen', '--set', 'bandwidth=100Mbit,200Mbit,500Mbit,1Gbit'];
+  /** The runIds of a sweep's CSV output. */
+  const ids = (file: string) => fs.readFileSync(file, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[0]!);
+  /** The trace column of a sweep's CSV output, distinct values. */
+  const traceNames = (file: string) => [...new Set(fs.readFileSync(file, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[1]!))];
+
+  it('sweep --trace with the same file as given, ./-prefixed, absolute and through a symlink runs it once, named as given first', async () => {
+    const link = inTmp('link.arrow');
+    fs.symlinkSync(abs, link);
+    const out = inTmp('twice.csv');
+    const r = await cli(['sweep', '--trace', GZIP9, `./${GZIP9}`, abs, link, ...GRID4, '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(ids(out)).toHaveLength(8);
+    expect(new Set(ids(out)).size).toBe(8);
+    expect(traceNames(out)).toEqual([GZIP9]);
+  }, 60_000);
+
+  it('sweep --resume by the absolute path of a trace the first run named relatively: the rest of the grid, no run twice', async () => {
+    const out = inTmp('resumed.csv');
+    const first = await cli(['sweep', '--trace', GZIP9, ...GRID4, '--out', out, '--shard', '0/2']);
+    expect(first.status, first.stderr).toBe(0);
+    const before = ids(out).length;
+    expect(before).toBeGreaterThan(0);
+    expect(before).toBeLessThan(8);
+    const again = await cli(['sweep', '--trace', abs, ...GRID4, '--out', out, '--resume']);
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stdout).toContain(`${8 - before} runs`);
+    expect(ids(out)).toHaveLength(8);
+    expect(new Set(ids(out)).size).toBe(8);
+    expect(traceNames(out)).toEqual([GZIP9]);
+  }, 60_000);
+
+  it('report of one results file named twice charts it once', async () => {
+    const results = inTmp('once.json');
+    const made = await cli(['replay', GZIP9, '--algo', 'qemu,postcopy', '--out', results]);
+    expect(made.status, made.stderr).toBe(0);
+    const once = await cli(['report', results, '--out', inTmp('once.html')]);
+    const twice = await cli(['report', results, path.join(tmp, '.', 'once.json'), '--out', inTmp('twice.html')]);
+    expect(once.status, once.stderr).toBe(0);
+    expect(twice.status, twice.stderr).toBe(0);
+    const charts = (f: string) => fs.readFileSync(f, 'utf8').split('<figure class="chart"').length - 1;
+    expect(charts(inTmp('twice.html'))).toBe(charts(inTmp('once.html')));
+  }, 60_000);
+});

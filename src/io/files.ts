@@ -233,6 +233,27 @@ export function isSpecialFile(file: string): boolean {
   }
 }
 
+/** A file's identity (device and inode), or undefined when it cannot be seen (then reading it reports why). */
+export function fileIdentity(file: string): string | undefined {
+  try {
+    const st = fs.statSync(file);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `files` with each file named a second time (by another path, through a link) left out: inputs are read once. */
+export function distinctFiles(files: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return files.filter((f) => {
+    const id = fileIdentity(f) ?? `name:${path.resolve(f)}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+
 /** A path with its symlinks resolved; for a file that does not exist yet, its folder's (when that exists). */
 function realPathOf(file: string): string {
   try {

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { Algorithm } from '../algorithms/types.js';
 import { fail, MigreplayError, type ErrorCode } from '../errors.js';
-import { AtomicFile } from '../io/files.js';
+import { AtomicFile, fileIdentity } from '../io/files.js';
 import { loadWasmModule } from '../kernel/node.js';
 import { bytesSource, openTrace, type Trace } from '../trace/read.js';
 import { VERSION } from '../version.js';
@@ -200,7 +200,12 @@ export async function runSweep(o: SweepOptions): Promise<SweepStats> {
     fail('usage', '--rounds-out must name another file than --out');
   }
 
-  const traceFiles = expandTraces(o.traces);
+  // What is already there (a dry run without --resume does not look).
+  const look = o.resume || !o.dryRun;
+  const nothing = { rows: [], keepBytes: 0, baseRows: [], torn: 0 };
+  const prior = look ? await existing(runsT, Boolean(o.resume), Boolean(o.overwrite), '--out') : nothing;
+  // A resumed sweep names each trace as its rows do, however it is named now (/abs vs rel).
+  const traceFiles = priorSpellings(expandTraces(o.traces), prior.rows);
   const traces = traceFiles.map(loadShared);
   checkStarts(traces, axes);
   const shareMode = o.share ?? 'auto';
@@ -217,10 +222,6 @@ export async function runSweep(o: SweepOptions): Promise<SweepStats> {
     jobs, share, traces: traceFiles, perAlgorithm, out: o.out, roundsOut: o.roundsOut,
   };
 
-  // What is already there (a dry run without --resume does not look).
-  const look = o.resume || !o.dryRun;
-  const nothing = { rows: [], keepBytes: 0, baseRows: [], torn: 0 };
-  const prior = look ? await existing(runsT, Boolean(o.resume), Boolean(o.overwrite), '--out') : nothing;
   const done = new Set(prior.rows.map((r) => String(r.runId)));
   if (prior.torn > 0) note(`${runsT.appendFile}: dropped a torn last batch (${prior.torn} bytes) left by an interrupted sweep`);
   const todo = mine.filter((r) => !done.has(r.runId));
@@ -427,6 +428,18 @@ export async function runSweep(o: SweepOptions): Promise<SweepStats> {
     for (const s of signals) process.removeListener(s, onSignal);
     if (pool) await pool.destroy();
   }
+}
+
+/** `files` with each one that a prior row names by another path (the same file) under that row's name. */
+function priorSpellings(files: string[], rows: readonly Row[]): string[] {
+  const named = [...new Set(rows.map((r) => String(r.trace)))].filter((n) => !files.includes(n));
+  if (named.length === 0) return files;
+  const byIdentity = new Map<string, string>();
+  for (const n of named) {
+    const id = fileIdentity(n);
+    if (id !== undefined && !byIdentity.has(id)) byIdentity.set(id, n);
+  }
+  return files.map((f) => byIdentity.get(fileIdentity(f) ?? '') ?? f);
 }
 
 /** Replace a file's content atomically. */
