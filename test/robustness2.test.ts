@@ -191,3 +191,41 @@ describe('one file named twice, or by another path on --resume: its rows once', 
     expect(charts(inTmp('twice.html'))).toBe(charts(inTmp('once.html')));
   }, 60_000);
 });
+
+// ---------------------------------------------------------------------------------------
+
+describe('file names with a newline or terminal escapes stay inside their one line', () => {
+  const NL = 'a\nb.arrow';
+  const ESC = 'x\u001b[31mred.arrow';
+
+  it('a missing file: quoted, its control characters escaped', async () => {
+    expectError(await cli(['inspect', inTmp(NL)]), `'${inTmp('a\\nb.arrow')}': no such file`);
+    expectError(await cli(['replay', inTmp(ESC), '--algo', 'precopy']), `'${inTmp('x\\x1b[31mred.arrow')}': no such file`);
+    expectError(await cli(['inspect', "it's\ta.arrow"]), "'it\\'s\\ta.arrow': no such file");
+  });
+
+  it('a plain name is shown as it is', async () => {
+    expectError(await cli(['inspect', inTmp('plain name.arrow')]), `${inTmp('plain name.arrow')}: no such file`);
+  });
+
+  it('a real trace under such a name: the warning and the table header quote it; --json keeps the name as it is', async () => {
+    const file = inTmp('n\nl.arrow');
+    fs.copyFileSync(path.join(ROOT, GZIP9), file);
+    const t = await cli(['replay', file, '--algo', 'precopy']);
+    expect(t.status, t.stderr).toBe(0);
+    expect(t.stdout.split('\n')[0]).toMatch(/^'.*n\\nl\.arrow': 446 pages/);
+    expect(t.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(t.stderr).toMatch(/^migreplay: warning: '.*n\\nl\.arrow' is coarse/);
+    const j = await cli(['replay', file, '--algo', 'precopy', '--json']);
+    expect(JSON.parse(j.stdout).trace.path).toBe(file);
+  });
+
+  it("the reader's own messages (an empty file) and an output's stay one line, inert", async () => {
+    const empty = inTmp('e\nmpty\u001b[2J.arrow');
+    fs.writeFileSync(empty, '');
+    expectError(await cli(['inspect', empty]), `${inTmp('e\\nmpty\\x1b[2J.arrow')}: empty file, not an Arrow IPC trace`);
+    const out = inTmp('no-such-folder\n', 'o\u001b]0;title\u0007.json');
+    expectError(await cli(['replay', GZIP9, '--algo', 'postcopy', '--out', out]),
+      `'${inTmp('no-such-folder\\n', 'o\\x1b]0;title\\x07.json')}': cannot write (no such folder)`);
+  });
+});

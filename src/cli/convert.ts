@@ -4,7 +4,7 @@ import { Readable, pipeline } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import * as zlib from 'node:zlib';
 import type { Argv } from 'yargs';
-import { fail, MigreplayError } from '../errors.js';
+import { fail, MigreplayError, quoteName } from '../errors.js';
 import { AtomicFile, describe } from '../io/files.js';
 import { enableZstdEncoder } from '../trace/codecs.js';
 import { CSV_KEYS, OPTION_KEYS, csvEpochs, epochStarts, traceToCsv, withAllEpochs, type CsvEpoch, type CsvHead } from '../trace/csv.js';
@@ -340,7 +340,7 @@ export const convertCommand = {
       const factor = wholeOption('downsample', argv.downsample)!;
       if (isCsv(argv.in) || !isArrow(argv.out)) fail('usage', '--downsample converts an Arrow trace to an Arrow trace (.arrow)');
       const r = await downsampleToArrow(loadTrace(argv.in), argv.out, factor, argv.compression, argv.form);
-      process.stderr.write(`${argv.out}: ${r.epochs} epochs, ${r.events} page writes\n`);
+      process.stderr.write(`${quoteName(argv.out)}: ${r.epochs} epochs, ${r.events} page writes\n`);
     } else if (isCsv(argv.in)) {
       if (!isArrow(argv.out)) wrongKinds();
       const r = await csvToArrow(argv.in, argv.out, {
@@ -349,7 +349,7 @@ export const convertCommand = {
         epochsFile: argv.epochs, source: argv.source, workload: argv.workload,
         description: argv.description, compression: argv.compression, form: argv.form,
       });
-      process.stderr.write(`${argv.out}: ${r.epochs} epochs, ${r.events} page writes\n`);
+      process.stderr.write(`${quoteName(argv.out)}: ${r.epochs} epochs, ${r.events} page writes\n`);
     } else if (argv.out.endsWith('.csv')) {
       const trace = loadTrace(argv.in);
       const out = new AtomicFile(argv.out);
@@ -363,7 +363,7 @@ export const convertCommand = {
         out.abort();
         throw e;
       }
-      process.stderr.write(`${argv.out}: ${trace.summary.epochs} epochs, ${trace.summary.events} page writes\n`);
+      process.stderr.write(`${quoteName(argv.out)}: ${trace.summary.epochs} epochs, ${trace.summary.events} page writes\n`);
     } else {
       wrongKinds();
     }

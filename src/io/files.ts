@@ -2,7 +2,7 @@
 // (to a temporary name in the same folder, then renamed).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fail, MigreplayError } from '../errors.js';
+import { fail, MigreplayError, quoteName } from '../errors.js';
 import type { ByteSource } from '../trace/read.js';
 import { pipeSource } from './pipe-source.js';
 
@@ -25,13 +25,13 @@ function openForReading(file: string): number {
     const fd = fs.openSync(file, 'r');
     if (fs.fstatSync(fd).isDirectory()) {
       fs.closeSync(fd);
-      fail('file-unreadable', `${file}: is a folder, not a trace file`);
+      fail('file-unreadable', `${quoteName(file)}: is a folder, not a trace file`);
     }
     return fd;
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (!err.code || e instanceof MigreplayError) throw e;
-    return fail(err.code === 'ENOENT' ? 'file-missing' : 'file-unreadable', `${file}: ${describe(err)}`);
+    return fail(err.code === 'ENOENT' ? 'file-missing' : 'file-unreadable', `${quoteName(file)}: ${describe(err)}`);
   }
 }
 
@@ -89,7 +89,7 @@ export class AtomicFile {
       // A rename would replace the node (/dev/null, a FIFO) by a regular file: write into it instead.
       this.fd = fs.openSync(this.direct ? file : this.tmp, 'w');
     } catch (e) {
-      return fail('write-failed', `${file}: cannot write (${describe(e as NodeJS.ErrnoException).replace('no such file', 'no such folder')})`, 2);
+      return fail('write-failed', `${quoteName(file)}: cannot write (${describe(e as NodeJS.ErrnoException).replace('no such file', 'no such folder')})`, 2);
     }
     ACTIVE.add(this);
     if (signalsWanted) installSignalHandlers();
@@ -103,7 +103,7 @@ export class AtomicFile {
   /** Abort, and fail as a write that went wrong with this system error (ENOSPC, …) does. */
   failed(e: NodeJS.ErrnoException): never {
     this.abort();
-    return fail('write-failed', `${this.file}: write failed (${describe(e)})`, 1);
+    return fail('write-failed', `${quoteName(this.file)}: write failed (${describe(e)})`, 1);
   }
 
   /** Append bytes (text as UTF-8). */
@@ -129,7 +129,7 @@ export class AtomicFile {
       }
     } catch (e) {
       this.abort();
-      fail('write-failed', `${this.file}: cannot finish writing (${describe(e as NodeJS.ErrnoException)})`, 1);
+      fail('write-failed', `${quoteName(this.file)}: cannot finish writing (${describe(e as NodeJS.ErrnoException)})`, 1);
     }
     this.done = true;
     ACTIVE.delete(this);
@@ -186,7 +186,7 @@ function notAFolder(file: string): void {
   } catch {
     // missing (the usual case) or unreadable: opening the temporary file reports it
   }
-  if (folder) fail('write-failed', `${file}: cannot write (is a folder, not a file)`);
+  if (folder) fail('write-failed', `${quoteName(file)}: cannot write (is a folder, not a file)`);
 }
 
 /** Remove every unfinished output (on an error or a signal). */
@@ -199,7 +199,7 @@ export function ensureFolderOf(file: string): void {
   try {
     fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   } catch (e) {
-    fail('write-failed', `${file}: cannot write (${describe(e as NodeJS.ErrnoException)})`);
+    fail('write-failed', `${quoteName(file)}: cannot write (${describe(e as NodeJS.ErrnoException)})`);
   }
 }
 
@@ -217,9 +217,9 @@ export function checkWritable(file: string): void {
   try {
     st = fs.statSync(dir);
   } catch (e) {
-    return fail('write-failed', `${file}: cannot write (${describe(e as NodeJS.ErrnoException).replace('no such file', 'no such folder')})`);
+    return fail('write-failed', `${quoteName(file)}: cannot write (${describe(e as NodeJS.ErrnoException).replace('no such file', 'no such folder')})`);
   }
-  if (!st.isDirectory()) fail('write-failed', `${file}: cannot write (${dir} is not a folder)`);
+  if (!st.isDirectory()) fail('write-failed', `${quoteName(file)}: cannot write (${quoteName(dir)} is not a folder)`);
   notAFolder(file);
 }
 
@@ -286,8 +286,8 @@ export function checkNotAnInput(output: string, inputs: readonly string[], optio
       } catch { /* a missing input is reported when it is read */ }
     }
     if (same) {
-      const also = path.resolve(input) === path.resolve(output) ? '' : ` (${input})`;
-      fail('usage', `${option} ${output}: is also an input${also}; writing it would destroy that input: name another file`);
+      const also = path.resolve(input) === path.resolve(output) ? '' : ` (${quoteName(input)})`;
+      fail('usage', `${option} ${quoteName(output)}: is also an input${also}; writing it would destroy that input: name another file`);
     }
   }
 }
@@ -302,5 +302,5 @@ export function checkDistinctOutputs(a: string, aOption: string, b: string, bOpt
       same = sa.dev === sb.dev && sa.ino === sb.ino && !sa.isCharacterDevice();
     } catch { /* one does not exist yet: different paths are different files */ }
   } else if (isSpecialFile(a) && fs.statSync(a).isCharacterDevice()) same = false;
-  if (same) fail('usage', `${bOption} ${b}: is the same file as ${aOption} ${a}: name another file`);
+  if (same) fail('usage', `${bOption} ${quoteName(b)}: is the same file as ${aOption} ${quoteName(a)}: name another file`);
 }

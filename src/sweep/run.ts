@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { Algorithm } from '../algorithms/types.js';
-import { fail, MigreplayError, type ErrorCode } from '../errors.js';
+import { fail, inert, MigreplayError, quoteName, type ErrorCode } from '../errors.js';
 import { AtomicFile, fileIdentity } from '../io/files.js';
 import { loadWasmModule } from '../kernel/node.js';
 import { bytesSource, openTrace, type Trace } from '../trace/read.js';
@@ -184,7 +184,7 @@ async function existing(t: Target, resume: boolean, overwrite: boolean, what: st
 
 /** Run a sweep. Resolves when every run of the shard is in the output. */
 export async function runSweep(o: SweepOptions): Promise<SweepStats> {
-  const note = o.note ?? ((line: string) => process.stderr.write(`migreplay: ${line}\n`));
+  const note = o.note ?? ((line: string) => process.stderr.write(`migreplay: ${inert(line)}\n`));
   if (o.resume && o.overwrite) fail('usage', '--resume and --overwrite contradict each other: continue the sweep in --out, or replace it');
   const axes = parseSets(o.sets ?? [], o.algorithms);
   const jobs = o.jobs ?? os.availableParallelism();
@@ -273,7 +273,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepStats> {
   // A signal (Ctrl-C, a scheduler's SIGTERM): write what has finished, then let the CLI exit.
   const onSignal = (signal: NodeJS.Signals) => {
     try { closeWriters(); } catch { /* exiting anyway */ }
-    process.stderr.write(`migreplay: sweep interrupted: ${runsWriter.written} runs written to ${runsT.appendFile}; --resume continues it\n`);
+    process.stderr.write(`migreplay: sweep interrupted: ${runsWriter.written} runs written to ${quoteName(runsT.appendFile)}; --resume continues it\n`);
     if (process.listenerCount(signal) === 0) process.exit(signal === 'SIGINT' ? 130 : 143);
   };
   const signals = ['SIGINT', 'SIGTERM'] as const;
