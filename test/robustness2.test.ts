@@ -13,6 +13,10 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Message, MessageHeader } from 'apache-arrow';
+import { Message as FbMessage } from 'apache-arrow/fb/message';
+import { RecordBatch as FbRecordBatch } from 'apache-arrow/fb/record-batch';
+import { ByteBuffer } from 'flatbuffers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, ROOT, spawnCli, type Run } from './helpers/cli.js';
 
@@ -228,4 +232,66 @@ describe('file names with a newline or terminal escapes stay inside their one li
     expectError(await cli(['replay', GZIP9, '--algo', 'postcopy', '--out', out]),
       `'${inTmp('no-such-folder\\n', 'o\\x1b]0;title\\x07.json')}': cannot write (no such folder)`);
   });
+});
+
+// ---------------------------------------------------------------------------------------
+
+/** The record batch messages of an IPC stream: where each one's metadata flatbuffer starts, and its length. */
+function batchMessages(bytes: Buffer): { metaStart: number; metaLength: number }[] {
+  const out: { metaStart: number; metaLength: number }[] = [];
+  let pos = 0;
+  while (pos + 8 <= bytes.length && bytes.readInt32LE(pos) === -1 && bytes.readInt32LE(pos + 4) > 0) {
+    const metaLength = bytes.readInt32LE(pos + 4);
+    const m = Message.decode(bytes.subarray(pos + 8, pos + 8 + metaLength));
+    if (m.headerType === MessageHeader.RecordBatch) out.push({ metaStart: pos + 8, metaLength });
+    pos += 8 + metaLength + Number(m.bodyLength);
+  }
+  return out;
+}
+
+/** base-stream.arrow with the count of record batch 0's field nodes (vtable slot 6) or buffers (slot 8) set to `count`. */
+function claimingEntries(slot: 6 | 8, count: number): Buffer {
+  const bytes = fs.readFileSync(path.join(ROOT, 'test/fixtures/bad/base-stream.arrow'));
+  const b0 = batchMessages(bytes)[0]!;
+  const rb = FbMessage.getRootAsMessage(new ByteBuffer(bytes.subarray(b0.metaStart, b0.metaStart + b0.metaLength))).header(new FbRecordBatch()) as FbRecordBatch;
+  const vector = rb.bb!.__vector(rb.bb_pos + rb.bb!.__offset(rb.bb_pos, slot));
+  const out = Buffer.from(bytes);
+  out.writeUInt32LE(count >>> 0, b0.metaStart + vector - 4);
+  return out;
+}
+
+describe('inputs that would hang: an answer, one line, promptly', () => {
+  for (const [what, slot] of [['field nodes', 6], ['buffers', 8]] as const) {
+    for (const count of [2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 10 ** 6]) {
+      it(`a record batch claiming ${count} ${what}`, async () => {
+        const file = inTmp(`claims-${slot}-${count}.arrow`);
+        fs.writeFileSync(file, claimingEntries(slot, count));
+        const message = `${file}: batch 0: cannot decode (message metadata that does not decode); the trace is truncated or corrupt`;
+        expectError(await spawnCli(['inspect', file]), message);
+        expectError(await cli(['replay', file, '--algo', 'precopy']), message);
+      }, 60_000);
+    }
+  }
+
+  it('a FIFO that no program opens for writing is refused after a bounded wait (exit 2), by inspect and replay', async () => {
+    const fifo = inTmp('no-writer.fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const message = `${fifo}: a FIFO that no program wrote to within 10 s: start its writer first, or give a file`;
+    // Processes of their own (the wait is synchronous); the run's own timeout says whether it answered.
+    const [i, r] = await Promise.all([spawnCli(['inspect', fifo]), spawnCli(['replay', fifo, '--algo', 'precopy'])]);
+    expectError(i, message);
+    expectError(r, message);
+  }, 90_000);
+
+  it('a FIFO whose writer starts a little later is read whole', async () => {
+    const fifo = inTmp('late-writer.fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const run = spawnCli(['inspect', fifo, '--json']);
+    await new Promise((r) => setTimeout(r, 1500));
+    const writer = spawnSync('sh', ['-c', `cat '${path.join(ROOT, GZIP9)}' > '${fifo}'`], { timeout: 60_000 });
+    expect(writer.status).toBe(0);
+    const r = await run;
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).epochs).toBe(400);
+  }, 90_000);
 });

@@ -22,7 +22,8 @@ export function describe(e: NodeJS.ErrnoException): string {
 
 function openForReading(file: string): number {
   try {
-    const fd = fs.openSync(file, 'r');
+    // Non-blocking: a FIFO without a writer would block the open for ever (src/io/pipe-source.ts waits, bounded).
+    const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
     if (fs.fstatSync(fd).isDirectory()) {
       fs.closeSync(fd);
       fail('file-unreadable', `${quoteName(file)}: is a folder, not a trace file`);
