@@ -295,3 +295,77 @@ describe('inputs that would hang: an answer, one line, promptly', () => {
     expect(JSON.parse(r.stdout).epochs).toBe(400);
   }, 90_000);
 });
+
+// ---------------------------------------------------------------------------------------
+
+/**
+ * base-stream.arrow (a valid 12-epoch stream) with `pad` bytes of padding after its last
+ * record batch's buffers (its bodyLength grown to match): still a valid trace, and a
+ * sparse file, so a 2 GiB or 5 GB stream costs a few KiB of disk.
+ */
+function paddedStream(file: string, pad: number): void {
+  const bytes = fs.readFileSync(path.join(ROOT, 'test/fixtures/bad/base-stream.arrow'));
+  const last = batchMessages(bytes).at(-1)!;
+  const out = Buffer.from(bytes);
+  const m = FbMessage.getRootAsMessage(new ByteBuffer(out.subarray(last.metaStart, last.metaStart + last.metaLength)));
+  const body = Number(m.bodyLength());
+  out.writeBigInt64LE(BigInt(body + pad), last.metaStart + m.bb_pos + m.bb!.__offset(m.bb_pos, 10)); // Message.bodyLength
+  const cut = last.metaStart + last.metaLength + body;
+  const fd = fs.openSync(file, 'w');
+  fs.writeSync(fd, out, 0, cut, 0);
+  fs.writeSync(fd, out, cut, out.length - cut, cut + pad); // the end-of-stream marker, after a hole
+  fs.closeSync(fd);
+}
+
+describe('traces of 2 GiB and more', () => {
+  it('a valid stream of 2 GiB (one record batch of 2 GiB) is inspected and swept', async () => {
+    const file = inTmp('two-gib.arrow');
+    paddedStream(file, 2 ** 31 + 4096);
+    expect(fs.statSync(file).size).toBeGreaterThan(2 ** 31);
+    const i = await spawnCli(['inspect', file, '--json']);
+    expect(i.status, i.stderr).toBe(0);
+    expect(JSON.parse(i.stdout).epochs).toBe(12);
+    const out = inTmp('two-gib.csv');
+    const s = await spawnCli(['sweep', '--trace', file, '--algo', 'precopy,postcopy', '--out', out]);
+    expect(s.status, s.stderr).toBe(0);
+    expect(fs.readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(3);
+    fs.rmSync(file);
+  }, 300_000);
+
+  it('a sparse 5 GB file of zeros: "not an Arrow IPC file", by inspect and sweep, at once', async () => {
+    const file = inTmp('sparse-5gb.arrow');
+    fs.closeSync(fs.openSync(file, 'w'));
+    fs.truncateSync(file, 5e9);
+    const message = `${file}: not an Arrow IPC file or stream (no schema message)`;
+    expectError(await cli(['inspect', file]), message);
+    expectError(await spawnCli(['sweep', '--trace', file, '--algo', 'precopy', '--out', inTmp('sparse.csv')]), message);
+    expect(fs.existsSync(inTmp('sparse.csv'))).toBe(false);
+    fs.rmSync(file);
+  }, 120_000);
+
+  it('a 5 GB stream (one record batch of 5 GB): refused in one line by inspect, and by sweep for its size', async () => {
+    const file = inTmp('five-gb.arrow');
+    paddedStream(file, 5e9);
+    const size = fs.statSync(file).size;
+    const bytes = fs.readFileSync(path.join(ROOT, 'test/fixtures/bad/base-stream.arrow'));
+    const last = batchMessages(bytes).at(-1)!;
+    const body = Number(FbMessage.getRootAsMessage(new ByteBuffer(bytes.subarray(last.metaStart, last.metaStart + last.metaLength))).bodyLength());
+    expectError(await cli(['inspect', file]),
+      `${file}: a message of ${body + 5e9} bytes at byte ${last.metaStart + last.metaLength}: more than the 4 GiB one read can hold; write the trace in smaller record batches`);
+    expectError(await spawnCli(['sweep', '--trace', file, '--algo', 'precopy', '--out', inTmp('five.csv')]),
+      `${file}: ${size} bytes; a sweep holds each trace in memory, at most 4 GiB: downsample it (migreplay convert --downsample) or replay it alone`);
+    fs.rmSync(file);
+  }, 120_000);
+
+  it('sweep over a FIFO holding a whole trace reads it (not "empty file")', async () => {
+    const fifo = inTmp('sweep.fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const out = inTmp('fifo-sweep.csv');
+    const run = spawnCli(['sweep', '--trace', fifo, '--algo', 'precopy', '--out', out]);
+    const writer = spawnSync('sh', ['-c', `cat '${path.join(ROOT, GZIP9)}' > '${fifo}'`], { timeout: 60_000 });
+    expect(writer.status).toBe(0);
+    const r = await run;
+    expect(r.status, r.stderr).toBe(0);
+    expect(fs.readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(2);
+  }, 90_000);
+});

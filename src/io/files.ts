@@ -36,6 +36,9 @@ function openForReading(file: string): number {
   }
 }
 
+/** The most bytes one read returns: a Uint8Array's limit. */
+const MAX_READ_BYTES = 2 ** 32;
+
 /** A ByteSource reading a file in chunks; memory stays bounded whatever its size. */
 export function fileSource(file: string, chunkSize = 1 << 22): ByteSource {
   const probe = openForReading(file);
@@ -44,10 +47,15 @@ export function fileSource(file: string, chunkSize = 1 << 22): ByteSource {
   const size = stat.size;
   fs.closeSync(probe);
   const readFrom = (fd: number, from: number, length: number): Uint8Array => {
-    const buf = new Uint8Array(Math.max(0, Math.min(length, size - from)));
+    const want = Math.max(0, Math.min(length, size - from));
+    if (want > MAX_READ_BYTES) {
+      fail('too-large', `${quoteName(file)}: a message of ${want} bytes at byte ${from}: more than the 4 GiB one read can hold; write the trace in smaller record batches`);
+    }
+    const buf = new Uint8Array(want);
     let got = 0;
     while (got < buf.length) {
-      const n = fs.readSync(fd, buf, got, buf.length - got, from + got);
+      // readSync takes at most 2^31 − 1 bytes at a time: a batch of 2 GiB is read in parts.
+      const n = fs.readSync(fd, buf, got, Math.min(buf.length - got, 1 << 30), from + got);
       if (n === 0) break;
       got += n;
     }

@@ -14,7 +14,8 @@ const CHUNK = 1 << 20;
 // An Arrow trace starts with the file magic `ARROW1` or with an IPC message: the
 // continuation marker 0xFFFFFFFF and a positive metadata length (or, before Arrow 0.15,
 // the positive length alone).
-function canStartTrace(head: Uint8Array): boolean {
+/** Whether these first bytes may start an Arrow trace (fewer than 8: cannot tell, so yes). */
+export function canStartTrace(head: Uint8Array): boolean {
   if (head.byteLength < 8) return true; // too short to tell: the reader says what it is
   if (String.fromCharCode(...head.subarray(0, 6)) === 'ARROW1') return true;
   const word = (at: number) => head[at]! | (head[at + 1]! << 8) | (head[at + 2]! << 16) | (head[at + 3]! << 24);

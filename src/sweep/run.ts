@@ -6,8 +6,9 @@ import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { Algorithm } from '../algorithms/types.js';
-import { fail, inert, MigreplayError, quoteName, type ErrorCode } from '../errors.js';
-import { AtomicFile, fileIdentity } from '../io/files.js';
+import { EXIT_RUN_FAILED, fail, inert, MigreplayError, quoteName, type ErrorCode } from '../errors.js';
+import { AtomicFile, fileIdentity, fileSource } from '../io/files.js';
+import { canStartTrace } from '../io/pipe-source.js';
 import { loadWasmModule } from '../kernel/node.js';
 import { bytesSource, openTrace, type Trace } from '../trace/read.js';
 import { VERSION } from '../version.js';
@@ -77,29 +78,31 @@ export interface SweepStats {
 
 interface LoadedTrace { name: string; bytes: SharedArrayBuffer; trace: Trace }
 
+/** The most bytes of one trace a sweep holds in shared memory: a Uint8Array's limit. */
+const MAX_SHARED_TRACE_BYTES = 2 ** 32;
+
 /** Read a trace once into shared memory and validate it. */
 function loadShared(file: string): LoadedTrace {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return fail(code === 'ENOENT' ? 'file-missing' : 'file-unreadable', `${file}: ${code === 'ENOENT' ? 'no such file' : `cannot read (${code})`}`);
+  // As every command opens a file: missing, a folder, a FIFO (read once, bounded) are said so.
+  const src = fileSource(file);
+  if (src.size > MAX_SHARED_TRACE_BYTES) {
+    // What cannot even start a trace is said so by the reader (at once); a trace too big to share, as such.
+    if (!canStartTrace(src.read(0, 8))) openTrace(src);
+    fail('too-large', `${quoteName(file)}: ${src.size} bytes; a sweep holds each trace in memory, at most 4 GiB: downsample it (migreplay convert --downsample) or replay it alone`);
   }
+  let bytes: SharedArrayBuffer;
   try {
-    const st = fs.fstatSync(fd);
-    if (st.isDirectory()) fail('file-unreadable', `${file}: is a folder, not a trace file`);
-    const bytes = new SharedArrayBuffer(st.size);
-    const view = new Uint8Array(bytes);
-    for (let at = 0; at < st.size; ) {
-      const n = fs.readSync(fd, view, at, st.size - at, at);
-      if (n === 0) break;
-      at += n;
-    }
-    return { name: file, bytes, trace: openTrace(bytesSource(file, view)) };
-  } finally {
-    fs.closeSync(fd);
+    bytes = new SharedArrayBuffer(src.size);
+  } catch {
+    return fail('too-large', `${quoteName(file)}: could not get ${src.size} bytes of memory to share it with the sweep's workers`, EXIT_RUN_FAILED);
   }
+  const view = new Uint8Array(bytes);
+  let at = 0;
+  for (const chunk of src.chunks(0)) {
+    view.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return { name: file, bytes, trace: openTrace(bytesSource(file, at === src.size ? view : view.subarray(0, at))) };
 }
 
 function checkStarts(traces: readonly LoadedTrace[], axes: readonly Axis[]): void {
