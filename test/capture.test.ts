@@ -476,6 +476,20 @@ suite('capture: ending a capture', { timeout: 30_000 }, () => {
 
 // ---------------------------------------------------------------- the log-dirty (Xen) path
 
+suite('capture: --json', { timeout: 60_000 }, () => {
+  test.skipIf(!BUILT)("stdout holds the JSON document alone; the command's own stdout goes to stderr", () => {
+    const out = tmp('json.arrow');
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/migreplay.js'), 'capture', '--out', out, '--json', '--quiet', '--', 'sh', '-c', 'echo FROM-THE-COMMAND'],
+      { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.out).toBe(out);
+    expect(doc.stoppedBy).toBe('target-exit');
+    expect(r.stdout).not.toContain('FROM-THE-COMMAND');
+    expect(r.stderr).toContain('FROM-THE-COMMAND');
+  });
+});
+
 suite('capture: log-dirty path with a fake dirty log (the Xen code path without Xen)', { timeout: 30_000 }, () => {
   test('each cleaned bitmap becomes one epoch; the log is enabled, cleaned and turned off', async () => {
     const log = tmp('fake.log');

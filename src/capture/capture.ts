@@ -52,6 +52,8 @@ export interface CaptureOptions {
   description?: string;
   /** Helper binary (default: the built one, or $MIGREPLAY_CAPTURE_HELPER). */
   helper?: string;
+  /** Where a started command's standard output goes: ours (default), or our standard error (the CLI's --json keeps stdout for its document). */
+  commandStdout?: 'inherit' | 'stderr';
   /** Called after each epoch. */
   onEpoch?: (progress: { epochs: number; events: number; tUs: number }) => void;
   /** Called with each warning of the helper. */
@@ -221,7 +223,9 @@ export async function startCapture(o: CaptureOptions): Promise<CaptureHandle> {
     if (pageMapFd !== undefined) fs.closeSync(pageMapFd);
     throw e;
   }
-  const child = spawn(helper, helperArgs(o), { stdio: ['inherit', 'inherit', 'inherit', 'pipe'] });
+  // The command inherits the helper's descriptors: fd 2 as its stdout sends its output to our stderr.
+  const stdout = o.commandStdout === 'stderr' ? 2 : 'inherit';
+  const child = spawn(helper, helperArgs(o), { stdio: ['inherit', stdout, 'inherit', 'pipe'] });
   const pipe = child.stdio[3] as Readable;
   const batchUs = o.batchUs ?? 1_000_000;
   const batchPages = o.batchPages ?? 1 << 20;
