@@ -369,3 +369,46 @@ describe('traces of 2 GiB and more', () => {
     expect(fs.readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(2);
   }, 90_000);
 });
+
+// ---------------------------------------------------------------------------------------
+
+/** Raw JavaScript exception text: what a message must never show a user. */
+const RAW_JS = [
+  /Cannot read propert/, /Cannot set propert/, /is not a function/, /is not iterable/, /is not defined/, /\bundefined\b/,
+  /\b(Type|Range|Syntax|Reference)Error\b/, /\[object \w+\]/, /\bNaN\b/, /\bERR_[A-Z_]+\b/, /Invalid typed array/, /Maximum call stack/,
+  /It must be >= /, /Unexpected token/, /\bat .*\.(js|ts|mjs):\d+/,
+];
+
+describe('no expected message holds raw JavaScript exception text', () => {
+  const rawIn = (message: string) => RAW_JS.filter((re) => re.test(message)).map(String);
+
+  it('the patterns catch what the issue saw', () => {
+    for (const seen of [
+      "Cannot read properties of undefined (reading 'offsets')",
+      'The value of "length" is out of range. It must be >= 0. Received -2146435072',
+      'Invalid typed array length: undefined',
+      'Maximum call stack size exceeded',
+      'TypeError: x is not a function',
+    ]) expect(rawIn(seen), seen).not.toEqual([]);
+    expect(rawIn('traces/x.arrow: batch 3: page 7 ≥ mem_pages (64)')).toEqual([]);
+  });
+
+  it('in this file (every case above that ran)', (ctx) => {
+    if (EXPECTED.length === 0) return ctx.skip('no case above ran (a -t filter)');
+    for (const m of EXPECTED) expect(rawIn(m), m).toEqual([]);
+  });
+
+  it('in the bad-trace corpus (test/fixtures/bad/expected.json)', () => {
+    const fixtures = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/fixtures/bad/expected.json'), 'utf8')).fixtures as Record<string, { message?: string }>;
+    const messages = Object.values(fixtures).map((f) => f.message).filter((m): m is string => Boolean(m));
+    expect(messages.length).toBeGreaterThan(50);
+    for (const m of messages) expect(rawIn(m), m).toEqual([]);
+  });
+
+  it('in the message column of every table of docs/errors.md', () => {
+    const doc = fs.readFileSync(path.join(ROOT, 'docs', 'errors.md'), 'utf8');
+    const shapes = [...doc.matchAll(/^\| `[a-z-]+`[^|]* \| (.+?) \| [^|]*\|$/gm)].flatMap((m) => [...m[1]!.matchAll(/`([^`]+)`/g)].map((x) => x[1]!));
+    expect(shapes.length).toBeGreaterThan(80);
+    for (const m of shapes) expect(rawIn(m), m).toEqual([]);
+  });
+});
