@@ -84,10 +84,22 @@ async function* lines(file: string, open: () => Readable): AsyncGenerator<string
   }
   const decoder = new StringDecoder('utf8');
   let rest = '';
+  // Text of a line still open, in pieces: a long line is joined once, not rescanned per chunk.
+  let pieces: string[] = [];
+  let piecesLength = 0;
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       if (chunk.includes(0)) fail('file-unreadable', `${file}: not a text file (it holds NUL bytes): a CSV trace is text`);
-      const text = rest + decoder.write(chunk);
+      const fresh = decoder.write(chunk);
+      if (!fresh.includes('\n')) {
+        pieces.push(fresh);
+        piecesLength += fresh.length;
+        if (rest.length + piecesLength > MAX_LINE) fail('file-unreadable', `${quoteName(file)}: a line longer than 64 MiB: not a CSV trace`);
+        continue;
+      }
+      const text = rest + pieces.join('') + fresh;
+      pieces = [];
+      piecesLength = 0;
       const batch: string[] = [];
       let at = 0;
       for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', at)) {
@@ -97,13 +109,13 @@ async function* lines(file: string, open: () => Readable): AsyncGenerator<string
       }
       rest = text.slice(at);
       if (batch.length) yield batch;
-      if (rest.length > MAX_LINE) fail('file-unreadable', `${file}: a line longer than 64 MiB: not a CSV trace`);
+      if (rest.length > MAX_LINE) fail('file-unreadable', `${quoteName(file)}: a line longer than 64 MiB: not a CSV trace`);
     }
   } catch (e) {
     stream.destroy();
     inputError(file, e);
   }
-  rest += decoder.end();
+  rest += pieces.join('') + decoder.end();
   if (rest !== '') yield [rest.endsWith('\r') ? rest.slice(0, -1) : rest];
 }
 
