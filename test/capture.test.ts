@@ -476,6 +476,44 @@ suite('capture: ending a capture', { timeout: 30_000 }, () => {
 
 // ---------------------------------------------------------------- the log-dirty (Xen) path
 
+suite('capture: --json', { timeout: 60_000 }, () => {
+  test.skipIf(!BUILT)("stdout holds the JSON document alone; the command's own stdout goes to stderr", () => {
+    const out = tmp('json.arrow');
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/migreplay.js'), 'capture', '--out', out, '--json', '--quiet', '--', 'sh', '-c', 'echo FROM-THE-COMMAND'],
+      { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.out).toBe(out);
+    expect(doc.stoppedBy).toBe('target-exit');
+    expect(r.stdout).not.toContain('FROM-THE-COMMAND');
+    expect(r.stderr).toContain('FROM-THE-COMMAND');
+  });
+});
+
+suite('capture: a command that starts other processes', { timeout: 60_000 }, () => {
+  test.skipIf(!BUILT)('the processes seen under the captured one are named, on stderr and in --json, as not recorded', () => {
+    const out = tmp('tree.arrow');
+    // A shell that runs a writer as a child (not exec'd: `; true` keeps the shell waiting).
+    const script = `${ENV.writer} ${tmp('tree.info')} ${tmp('tree.hb')} & sleep 1; kill $!; wait; true`;
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/migreplay.js'), 'capture', '--out', out, '--json', '--', 'sh', '-c', script],
+      { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    const names = doc.unrecorded.map((c: { command: string }) => c.command);
+    expect(names).toContain(path.basename(ENV.writer).slice(0, 15));
+    expect(r.stderr).toMatch(new RegExp(`^migreplay: capture: the trace holds the page writes of process ${doc.pid} \\(sh\\) alone, not those of the \\d+ child process(es)? seen under it: .*${path.basename(ENV.writer)}`, 'm'));
+    expect(doc.notes.some((n: string) => n.startsWith('the trace holds the page writes of process'))).toBe(true);
+  });
+
+  test.skipIf(!BUILT)('a command that starts nothing has no such note', () => {
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/migreplay.js'), 'capture', '--out', tmp('alone.arrow'), '--json', '--', ENV.churn],
+      { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).unrecorded).toEqual([]);
+    expect(r.stderr).not.toMatch(/child process/);
+  });
+});
+
 suite('capture: log-dirty path with a fake dirty log (the Xen code path without Xen)', { timeout: 30_000 }, () => {
   test('each cleaned bitmap becomes one epoch; the log is enabled, cleaned and turned off', async () => {
     const log = tmp('fake.log');

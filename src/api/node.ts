@@ -340,7 +340,7 @@ export async function writeTable(file: string, format: Format, columns: readonly
 
 const CAPTURE_OPTIONS = [
   'out', 'command', 'pid', 'xenDomid', 'fakeDirtylog', 'fakeCalls', 'intervalUs', 'durationUs', 'mechanism', 'compression',
-  'batchUs', 'batchPages', 'keepThp', 'pageMap', 'workload', 'description', 'helper', 'onEpoch', 'onNote',
+  'batchUs', 'batchPages', 'keepThp', 'pageMap', 'workload', 'description', 'helper', 'commandStdout', 'onEpoch', 'onNote',
 ];
 
 function checkCapture(fn: string, o: unknown): CaptureOptions {
@@ -361,6 +361,7 @@ function checkCapture(fn: string, o: unknown): CaptureOptions {
   if (g.mechanism !== undefined) oneOf(fn, 'options.mechanism', g.mechanism, ['auto', 'softdirty', 'pagemap-scan']);
   if (g.compression !== undefined) oneOf(fn, 'options.compression', g.compression, ['none', 'zstd', 'lz4']);
   if (g.keepThp !== undefined) bool(fn, 'options.keepThp', g.keepThp);
+  if (g.commandStdout !== undefined) oneOf(fn, 'options.commandStdout', g.commandStdout, ['inherit', 'stderr']);
   for (const k of ['onEpoch', 'onNote'] as const) if (g[k] !== undefined) func(fn, `options.${k}`, g[k]);
   const sources = (['command', 'pid', 'xenDomid', 'fakeDirtylog'] as const).filter((k) => g[k] !== undefined);
   if (sources.length !== 1) fail('usage', `${fn}: options must give exactly one of command, pid, xenDomid, fakeDirtylog (got ${sources.length ? sources.join(', ') : 'none'})`);

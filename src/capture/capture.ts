@@ -52,6 +52,8 @@ export interface CaptureOptions {
   description?: string;
   /** Helper binary (default: the built one, or $MIGREPLAY_CAPTURE_HELPER). */
   helper?: string;
+  /** Where a started command's standard output goes: ours (default), or our standard error (the CLI's --json keeps stdout for its document). */
+  commandStdout?: 'inherit' | 'stderr';
   /** Called after each epoch. */
   onEpoch?: (progress: { epochs: number; events: number; tUs: number }) => void;
   /** Called with each warning of the helper. */
@@ -76,6 +78,11 @@ export interface CaptureResult {
   targetRunning?: boolean;
   /** The captured process. */
   pid?: number;
+  /**
+   * Processes the captured one started (seen at its epochs, Linux): their page writes are
+   * not in the trace, which records one address space (its threads included).
+   */
+  unrecorded: { pid: number; command: string }[];
   notes: string[];
   /** The helper's own report: its HELO and DONE fields. */
   helper: Record<string, string>;
@@ -143,6 +150,30 @@ function readProc(pid: number, what: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Every live descendant of `pid` (children of each of its threads, recursively), from /proc. */
+function descendants(pid: number, into: Map<number, string>): void {
+  let tasks: string[] = [];
+  try {
+    tasks = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return; // gone
+  }
+  for (const task of tasks) {
+    const children = readProc(pid, `task/${task}/children`)?.trim().split(/\s+/).filter(Boolean).map(Number) ?? [];
+    for (const c of children) {
+      if (into.has(c)) continue;
+      into.set(c, readProc(c, 'comm')?.trim() ?? '?');
+      descendants(c, into);
+    }
+  }
+}
+
+/** The note for processes the capture saw started but did not record. */
+function unrecordedNote(pid: number, own: string | undefined, seen: { pid: number; command: string }[]): string {
+  const names = seen.slice(0, 5).map((c) => `${c.command} (pid ${c.pid})`).join(', ') + (seen.length > 5 ? `, and ${seen.length - 5} more` : '');
+  return `the trace holds the page writes of process ${pid}${own ? ` (${own})` : ''} alone, not those of the ${seen.length} child process${seen.length === 1 ? '' : 'es'} seen under it: ${names}; to record a program a script runs, capture that program (-- PROGRAM …, or --pid)`;
 }
 
 const MECHANISM_TEXT: Record<string, string> = {
@@ -221,7 +252,9 @@ export async function startCapture(o: CaptureOptions): Promise<CaptureHandle> {
     if (pageMapFd !== undefined) fs.closeSync(pageMapFd);
     throw e;
   }
-  const child = spawn(helper, helperArgs(o), { stdio: ['inherit', 'inherit', 'inherit', 'pipe'] });
+  // The command inherits the helper's descriptors: fd 2 as its stdout sends its output to our stderr.
+  const stdout = o.commandStdout === 'stderr' ? 2 : 'inherit';
+  const child = spawn(helper, helperArgs(o), { stdio: ['inherit', stdout, 'inherit', 'pipe'] });
   const pipe = child.stdio[3] as Readable;
   const batchUs = o.batchUs ?? 1_000_000;
   const batchPages = o.batchPages ?? 1 << 20;
@@ -233,6 +266,8 @@ export async function startCapture(o: CaptureOptions): Promise<CaptureHandle> {
   let done: DoneRecord | undefined;
   let problem: unknown;
   const notes: string[] = [];
+  const started = new Map<number, string>(); // processes under the target: not recorded
+  let targetCommand: string | undefined;
   let epochs = 0, events = 0, memPages = 1, lastEndUs = 0, batchStartUs = 0, bufferedPages = 0;
   let pageMapText = '';
 
@@ -276,6 +311,10 @@ export async function startCapture(o: CaptureOptions): Promise<CaptureHandle> {
         lastEndUs = r.tEndUs;
         bufferedPages += r.pages.length;
         if (r.tEndUs - batchStartUs >= batchUs || bufferedPages >= batchPages || r.flags & EPOCH_FLAGS.final) commit();
+        if (hello?.pid !== undefined && process.platform === 'linux') {
+          targetCommand ??= readProc(Number(hello.pid), 'comm')?.trim();
+          descendants(Number(hello.pid), started);
+        }
         o.onEpoch?.({ epochs, events, tUs: r.tEndUs });
         break;
       }
@@ -374,6 +413,12 @@ export async function startCapture(o: CaptureOptions): Promise<CaptureHandle> {
       throw new MigreplayError(CAPTURE_FAILED, `capture: no epoch was recorded (stopped by ${stoppedBy} before the first scan)`, EXIT_RUN_FAILED);
     }
     closeTrace(stoppedBy);
+    const unrecorded = [...started].map(([pid, command]) => ({ pid, command }));
+    if (unrecorded.length > 0 && hello?.pid !== undefined) {
+      const note = unrecordedNote(Number(hello.pid), targetCommand, unrecorded);
+      notes.push(note);
+      o.onNote?.(note);
+    }
     return {
       out: o.out,
       epochs,
@@ -386,6 +431,7 @@ export async function startCapture(o: CaptureOptions): Promise<CaptureHandle> {
       exitStatus: d.exit_status !== undefined ? Number(d.exit_status) : undefined,
       targetRunning: d.target_running !== undefined ? d.target_running === '1' : undefined,
       pid: hello!.pid !== undefined ? Number(hello!.pid) : undefined,
+      unrecorded,
       notes,
       helper: { ...hello, ...d },
     };

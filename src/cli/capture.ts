@@ -63,6 +63,7 @@ function summary(r: CaptureResult): string {
 /** Run `capture` from parsed arguments, with Ctrl-C / SIGTERM / SIGHUP ending it cleanly. */
 export async function runCaptureCommand(argv: Record<string, unknown>): Promise<CaptureResult> {
   const opts = captureOptions(argv);
+  if (argv.json) opts.commandStdout = 'stderr'; // stdout holds the JSON document alone
   const progress = showProgress() && !argv.quiet;
   opts.onNote = (m) => process.stderr.write(`migreplay: capture: ${m}\n`);
   let lastShown = 0;
@@ -120,7 +121,7 @@ export const captureCommand = {
       .option('page-map', { type: 'string', describe: 'also write CSV page,vpn,epoch: the virtual page behind each page number', group: 'Output:' })
       .option('workload', { type: 'string', describe: 'metadata: what ran [default: the command]', group: 'Output:' })
       .option('description', { type: 'string', describe: 'metadata: free text [default: how it was captured]', group: 'Output:' })
-      .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON on stdout', group: 'Output:' })
+      .option('json', { type: 'boolean', default: false, describe: "print the summary as JSON on stdout (a started command's own stdout then goes to stderr)", group: 'Output:' })
       .option('quiet', { type: 'boolean', default: false, describe: 'print nothing on success', group: 'Output:' })
       .option('fake-dirtylog', { type: 'string', hidden: true })
       .option('fake-calls', { type: 'string', hidden: true })

@@ -4,7 +4,7 @@ import { Readable, pipeline } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import * as zlib from 'node:zlib';
 import type { Argv } from 'yargs';
-import { fail, MigreplayError } from '../errors.js';
+import { fail, MigreplayError, quoteName } from '../errors.js';
 import { AtomicFile, describe } from '../io/files.js';
 import { enableZstdEncoder } from '../trace/codecs.js';
 import { CSV_KEYS, OPTION_KEYS, csvEpochs, epochStarts, traceToCsv, withAllEpochs, type CsvEpoch, type CsvHead } from '../trace/csv.js';
@@ -84,10 +84,22 @@ async function* lines(file: string, open: () => Readable): AsyncGenerator<string
   }
   const decoder = new StringDecoder('utf8');
   let rest = '';
+  // Text of a line still open, in pieces: a long line is joined once, not rescanned per chunk.
+  let pieces: string[] = [];
+  let piecesLength = 0;
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       if (chunk.includes(0)) fail('file-unreadable', `${file}: not a text file (it holds NUL bytes): a CSV trace is text`);
-      const text = rest + decoder.write(chunk);
+      const fresh = decoder.write(chunk);
+      if (!fresh.includes('\n')) {
+        pieces.push(fresh);
+        piecesLength += fresh.length;
+        if (rest.length + piecesLength > MAX_LINE) fail('file-unreadable', `${quoteName(file)}: a line longer than 64 MiB: not a CSV trace`);
+        continue;
+      }
+      const text = rest + pieces.join('') + fresh;
+      pieces = [];
+      piecesLength = 0;
       const batch: string[] = [];
       let at = 0;
       for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', at)) {
@@ -97,13 +109,13 @@ async function* lines(file: string, open: () => Readable): AsyncGenerator<string
       }
       rest = text.slice(at);
       if (batch.length) yield batch;
-      if (rest.length > MAX_LINE) fail('file-unreadable', `${file}: a line longer than 64 MiB: not a CSV trace`);
+      if (rest.length > MAX_LINE) fail('file-unreadable', `${quoteName(file)}: a line longer than 64 MiB: not a CSV trace`);
     }
   } catch (e) {
     stream.destroy();
     inputError(file, e);
   }
-  rest += decoder.end();
+  rest += pieces.join('') + decoder.end();
   if (rest !== '') yield [rest.endsWith('\r') ? rest.slice(0, -1) : rest];
 }
 
@@ -340,7 +352,7 @@ export const convertCommand = {
       const factor = wholeOption('downsample', argv.downsample)!;
       if (isCsv(argv.in) || !isArrow(argv.out)) fail('usage', '--downsample converts an Arrow trace to an Arrow trace (.arrow)');
       const r = await downsampleToArrow(loadTrace(argv.in), argv.out, factor, argv.compression, argv.form);
-      process.stderr.write(`${argv.out}: ${r.epochs} epochs, ${r.events} page writes\n`);
+      process.stderr.write(`${quoteName(argv.out)}: ${r.epochs} epochs, ${r.events} page writes\n`);
     } else if (isCsv(argv.in)) {
       if (!isArrow(argv.out)) wrongKinds();
       const r = await csvToArrow(argv.in, argv.out, {
@@ -349,7 +361,7 @@ export const convertCommand = {
         epochsFile: argv.epochs, source: argv.source, workload: argv.workload,
         description: argv.description, compression: argv.compression, form: argv.form,
       });
-      process.stderr.write(`${argv.out}: ${r.epochs} epochs, ${r.events} page writes\n`);
+      process.stderr.write(`${quoteName(argv.out)}: ${r.epochs} epochs, ${r.events} page writes\n`);
     } else if (argv.out.endsWith('.csv')) {
       const trace = loadTrace(argv.in);
       const out = new AtomicFile(argv.out);
@@ -363,7 +375,7 @@ export const convertCommand = {
         out.abort();
         throw e;
       }
-      process.stderr.write(`${argv.out}: ${trace.summary.epochs} epochs, ${trace.summary.events} page writes\n`);
+      process.stderr.write(`${quoteName(argv.out)}: ${trace.summary.epochs} epochs, ${trace.summary.events} page writes\n`);
     } else {
       wrongKinds();
     }

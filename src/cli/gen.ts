@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Argv } from 'yargs';
-import { fail, MigreplayError } from '../errors.js';
+import { fail, MigreplayError, quoteName } from '../errors.js';
 import { AtomicFile } from '../io/files.js';
 import { enableZstdEncoder } from '../trace/codecs.js';
 import type { ParamSpec } from '../params/index.js';
@@ -125,7 +125,7 @@ export async function runGen(argv: Record<string, unknown>): Promise<GenResult> 
   if (!argv.quiet) {
     const o = result.options;
     process.stderr.write(
-      `${out}: ${w.id}, ${result.epochs} epochs over ${sig(o.durationUs / 1e6)} s, ${result.events} page writes, ` +
+      `${quoteName(out)}: ${w.id}, ${result.epochs} epochs over ${sig(o.durationUs / 1e6)} s, ${result.events} page writes, ` +
         `${o.memPages} pages × ${o.pageSize} B = ${sig((o.memPages * o.pageSize) / 2 ** 20)} MiB\n`,
     );
   }

@@ -1,5 +1,6 @@
 // migreplay inspect <trace> — what a trace holds.
 import type { Argv } from 'yargs';
+import { quoteName } from '../errors.js';
 import { traceStats, type TraceStats } from '../trace/inspect.js';
 import { formatTable, loadTrace, pickKernel, sig } from './common.js';
 import { checkPlotFile, writeTracePlot } from './report.js';
@@ -9,7 +10,7 @@ const count = (v: number): string | number => (Math.abs(v) >= 1000 ? Math.round(
 
 function human(s: TraceStats): string {
   const lines = [
-    `trace        ${s.path}`,
+    `trace        ${quoteName(s.path)}`,
     `memory       ${s.memPages} pages × ${s.pageSize} B = ${sig(s.memBytes / 2 ** 20)} MiB`,
     `epochs       ${s.epochs} over ${sig(s.durationS)} s (interval ${s.intervalUs ?? '?'} µs)`,
     `events       ${s.events} page writes`,

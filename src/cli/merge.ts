@@ -1,5 +1,6 @@
 // migreplay merge — join sweep outputs (shards, parts) into one file, sorted by runId.
 import type { Argv } from 'yargs';
+import { inert, quoteName } from '../errors.js';
 import { checkNotAnInput } from '../io/files.js';
 import { mergeFiles } from '../sweep/merge.js';
 
@@ -14,8 +15,8 @@ export const mergeCommand = {
   async handler(argv: any) {
     const parts = (argv.parts as unknown[]).map(String);
     checkNotAnInput(String(argv.out), parts, '--out');
-    const stats = await mergeFiles(parts, String(argv.out), (line) => process.stderr.write(`migreplay: ${line}\n`));
+    const stats = await mergeFiles(parts, String(argv.out), (line) => process.stderr.write(`migreplay: ${inert(line)}\n`));
     const dup = stats.duplicates > 0 ? `, ${stats.duplicates} duplicate${stats.duplicates === 1 ? '' : 's'} dropped` : '';
-    process.stdout.write(`merge: ${stats.rows} rows × ${stats.columns} columns from ${stats.parts} part${stats.parts === 1 ? '' : 's'}${dup} → ${argv.out}\n`);
+    process.stdout.write(`merge: ${stats.rows} rows × ${stats.columns} columns from ${stats.parts} part${stats.parts === 1 ? '' : 's'}${dup} → ${quoteName(String(argv.out))}\n`);
   },
 };

@@ -2,8 +2,14 @@
 import type { Argv } from 'yargs';
 import { algorithms, findAlgorithm } from '../algorithms/index.js';
 import { MAX_ORACLE_PAGES } from '../algorithms/oracle.js';
+<<<<<<< HEAD
 import type { Algorithm } from '../algorithms/types.js';
 import { fail } from '../errors.js';
+=======
+import { formatDefault } from '../algorithms/params.js';
+import { paramKey, type Algorithm } from '../algorithms/types.js';
+import { fail, quoteName } from '../errors.js';
+>>>>>>> robust
 import { samplingIntervalUs } from '../run/replay.js';
 import { replayAll } from '../run/replay.js';
 import type { LinkParams, ReplayResult } from '../engine/types.js';
@@ -82,7 +88,7 @@ export function givenParams(argv: Record<string, unknown>, picked: readonly Algo
 }
 
 function humanTable(doc: ResultsDocument): string {
-  const head = `${doc.trace.path}: ${doc.trace.memPages} pages × ${doc.trace.pageSize} B, ${doc.trace.epochs} epochs, ${sig(doc.trace.durationS)} s; link ${formatRate(doc.link.bandwidthBytesPerS)}\n\n`;
+  const head = `${quoteName(doc.trace.path)}: ${doc.trace.memPages} pages × ${doc.trace.pageSize} B, ${doc.trace.epochs} epochs, ${sig(doc.trace.durationS)} s; link ${formatRate(doc.link.bandwidthBytesPerS)}\n\n`;
   const rows = doc.results.map((r: ReplayResult) => {
     // The oracle's infeasible case is no migration: nothing to show but its reason.
     if (r.stopReason === 'infeasible') return [r.algorithm, '-', '-', '-', 'never', '-', '-', '-', r.stopReason];
@@ -175,7 +181,7 @@ export const replayCommand = {
     }
     if (coarse.length > 0) {
       process.stderr.write(
-        `migreplay: warning: ${trace.name} is coarse for the rounds of ${coarse.join(', ')} ` +
+        `migreplay: warning: ${quoteName(trace.name)} is coarse for the rounds of ${coarse.join(', ')} ` +
           `(median round < 4 × the ${samplingIntervalUs(trace) / 1e3} ms sampling interval): their results depend on --within-epoch; ` +
           `the range over start, spread and whole is ${format === 'json' ? 'in withinEpochRange' : format === 'qmp' ? 'in --format json\'s withinEpochRange' : 'shown below the table'}\n`,
       );

@@ -4,8 +4,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Argv } from 'yargs';
-import { fail, MigreplayError } from '../errors.js';
-import { checkWritable, fileSource, writeFileAtomic } from '../io/files.js';
+import { fail, MigreplayError, quoteName } from '../errors.js';
+import { checkWritable, distinctFiles, fileSource, writeFileAtomic } from '../io/files.js';
 import type { Kernel } from '../kernel/types.js';
 import type { ResultsDocument } from '../output/results.js';
 import { openTrace, type Trace } from '../trace/read.js';
@@ -26,7 +26,7 @@ export function noteWritten(file: string, detail?: string): void {
     size = sizeText(fs.statSync(file).size);
   } catch { /* a device or a file already gone: no size */ }
   const inside = [detail, size].filter(Boolean).join(', ');
-  process.stderr.write(`migreplay: wrote ${file}${inside ? ` (${inside})` : ''}\n`);
+  process.stderr.write(`migreplay: wrote ${quoteName(file)}${inside ? ` (${inside})` : ''}\n`);
 }
 
 const charts = (n: number): string => `${n} chart${n === 1 ? '' : 's'}`;
@@ -94,7 +94,7 @@ export const reportCommand = {
   async handler(argv: any) {
     const out = String(argv.out);
     if (!/\.html?$/i.test(out)) fail('usage', `--out: '${out}' must end in .html`);
-    const files: string[] = (argv.results as unknown[]).map(String);
+    const files = distinctFiles((argv.results as unknown[]).map(String)); // a file named twice gives its rows once
     const kernel = pickKernel(argv.kernel);
     const { readReportInput } = await import('../report/inputs.js');
     const inputs = [];

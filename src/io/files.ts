@@ -2,7 +2,7 @@
 // (to a temporary name in the same folder, then renamed).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fail, MigreplayError } from '../errors.js';
+import { fail, MigreplayError, quoteName } from '../errors.js';
 import type { ByteSource } from '../trace/read.js';
 import { pipeSource } from './pipe-source.js';
 
@@ -22,18 +22,22 @@ export function describe(e: NodeJS.ErrnoException): string {
 
 function openForReading(file: string): number {
   try {
-    const fd = fs.openSync(file, 'r');
+    // Non-blocking: a FIFO without a writer would block the open for ever (src/io/pipe-source.ts waits, bounded).
+    const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
     if (fs.fstatSync(fd).isDirectory()) {
       fs.closeSync(fd);
-      fail('file-unreadable', `${file}: is a folder, not a trace file`);
+      fail('file-unreadable', `${quoteName(file)}: is a folder, not a trace file`);
     }
     return fd;
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (!err.code || e instanceof MigreplayError) throw e;
-    return fail(err.code === 'ENOENT' ? 'file-missing' : 'file-unreadable', `${file}: ${describe(err)}`);
+    return fail(err.code === 'ENOENT' ? 'file-missing' : 'file-unreadable', `${quoteName(file)}: ${describe(err)}`);
   }
 }
+
+/** The most bytes one read returns: a Uint8Array's limit. */
+const MAX_READ_BYTES = 2 ** 32;
 
 /** A ByteSource reading a file in chunks; memory stays bounded whatever its size. */
 export function fileSource(file: string, chunkSize = 1 << 22): ByteSource {
@@ -43,10 +47,15 @@ export function fileSource(file: string, chunkSize = 1 << 22): ByteSource {
   const size = stat.size;
   fs.closeSync(probe);
   const readFrom = (fd: number, from: number, length: number): Uint8Array => {
-    const buf = new Uint8Array(Math.max(0, Math.min(length, size - from)));
+    const want = Math.max(0, Math.min(length, size - from));
+    if (want > MAX_READ_BYTES) {
+      fail('too-large', `${quoteName(file)}: a message of ${want} bytes at byte ${from}: more than the 4 GiB one read can hold; write the trace in smaller record batches`);
+    }
+    const buf = new Uint8Array(want);
     let got = 0;
     while (got < buf.length) {
-      const n = fs.readSync(fd, buf, got, buf.length - got, from + got);
+      // readSync takes at most 2^31 − 1 bytes at a time: a batch of 2 GiB is read in parts.
+      const n = fs.readSync(fd, buf, got, Math.min(buf.length - got, 1 << 30), from + got);
       if (n === 0) break;
       got += n;
     }
@@ -89,7 +98,7 @@ export class AtomicFile {
       // A rename would replace the node (/dev/null, a FIFO) by a regular file: write into it instead.
       this.fd = fs.openSync(this.direct ? file : this.tmp, 'w');
     } catch (e) {
-      return fail('write-failed', `${file}: cannot write (${describe(e as NodeJS.ErrnoException).replace('no such file', 'no such folder')})`, 2);
+      return fail('write-failed', `${quoteName(file)}: cannot write (${describe(e as NodeJS.ErrnoException).replace('no such file', 'no such folder')})`, 2);
     }
     ACTIVE.add(this);
     if (signalsWanted) installSignalHandlers();
@@ -103,14 +112,16 @@ export class AtomicFile {
   /** Abort, and fail as a write that went wrong with this system error (ENOSPC, …) does. */
   failed(e: NodeJS.ErrnoException): never {
     this.abort();
-    return fail('write-failed', `${this.file}: write failed (${describe(e)})`, 1);
+    return fail('write-failed', `${quoteName(this.file)}: write failed (${describe(e)})`, 1);
   }
 
-  /** Append bytes. */
+  /** Append bytes (text as UTF-8). */
   write(chunk: Uint8Array | string): void {
+    // A short write (the device filling up) returns what it wrote: go on until all is
+    // written or the next write fails (ENOSPC). Text as bytes: a string write is not resumable.
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
     try {
-      if (typeof chunk === 'string') fs.writeSync(this.fd, chunk);
-      else for (let at = 0; at < chunk.byteLength; ) at += fs.writeSync(this.fd, chunk, at, chunk.byteLength - at);
+      for (let at = 0; at < bytes.byteLength; ) at += fs.writeSync(this.fd, bytes, at, bytes.byteLength - at);
     } catch (e) {
       this.failed(e as NodeJS.ErrnoException);
     }
@@ -127,7 +138,7 @@ export class AtomicFile {
       }
     } catch (e) {
       this.abort();
-      fail('write-failed', `${this.file}: cannot finish writing (${describe(e as NodeJS.ErrnoException)})`, 1);
+      fail('write-failed', `${quoteName(this.file)}: cannot finish writing (${describe(e as NodeJS.ErrnoException)})`, 1);
     }
     this.done = true;
     ACTIVE.delete(this);
@@ -184,7 +195,7 @@ function notAFolder(file: string): void {
   } catch {
     // missing (the usual case) or unreadable: opening the temporary file reports it
   }
-  if (folder) fail('write-failed', `${file}: cannot write (is a folder, not a file)`);
+  if (folder) fail('write-failed', `${quoteName(file)}: cannot write (is a folder, not a file)`);
 }
 
 /** Remove every unfinished output (on an error or a signal). */
@@ -197,7 +208,7 @@ export function ensureFolderOf(file: string): void {
   try {
     fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   } catch (e) {
-    fail('write-failed', `${file}: cannot write (${describe(e as NodeJS.ErrnoException)})`);
+    fail('write-failed', `${quoteName(file)}: cannot write (${describe(e as NodeJS.ErrnoException)})`);
   }
 }
 
@@ -215,9 +226,9 @@ export function checkWritable(file: string): void {
   try {
     st = fs.statSync(dir);
   } catch (e) {
-    return fail('write-failed', `${file}: cannot write (${describe(e as NodeJS.ErrnoException).replace('no such file', 'no such folder')})`);
+    return fail('write-failed', `${quoteName(file)}: cannot write (${describe(e as NodeJS.ErrnoException).replace('no such file', 'no such folder')})`);
   }
-  if (!st.isDirectory()) fail('write-failed', `${file}: cannot write (${dir} is not a folder)`);
+  if (!st.isDirectory()) fail('write-failed', `${quoteName(file)}: cannot write (${quoteName(dir)} is not a folder)`);
   notAFolder(file);
 }
 
@@ -229,6 +240,27 @@ export function isSpecialFile(file: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** A file's identity (device and inode), or undefined when it cannot be seen (then reading it reports why). */
+export function fileIdentity(file: string): string | undefined {
+  try {
+    const st = fs.statSync(file);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `files` with each file named a second time (by another path, through a link) left out: inputs are read once. */
+export function distinctFiles(files: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return files.filter((f) => {
+    const id = fileIdentity(f) ?? `name:${path.resolve(f)}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
 }
 
 /** A path with its symlinks resolved; for a file that does not exist yet, its folder's (when that exists). */
@@ -263,8 +295,8 @@ export function checkNotAnInput(output: string, inputs: readonly string[], optio
       } catch { /* a missing input is reported when it is read */ }
     }
     if (same) {
-      const also = path.resolve(input) === path.resolve(output) ? '' : ` (${input})`;
-      fail('usage', `${option} ${output}: is also an input${also}; writing it would destroy that input: name another file`);
+      const also = path.resolve(input) === path.resolve(output) ? '' : ` (${quoteName(input)})`;
+      fail('usage', `${option} ${quoteName(output)}: is also an input${also}; writing it would destroy that input: name another file`);
     }
   }
 }
@@ -279,5 +311,5 @@ export function checkDistinctOutputs(a: string, aOption: string, b: string, bOpt
       same = sa.dev === sb.dev && sa.ino === sb.ino && !sa.isCharacterDevice();
     } catch { /* one does not exist yet: different paths are different files */ }
   } else if (isSpecialFile(a) && fs.statSync(a).isCharacterDevice()) same = false;
-  if (same) fail('usage', `${bOption} ${b}: is the same file as ${aOption} ${a}: name another file`);
+  if (same) fail('usage', `${bOption} ${quoteName(b)}: is the same file as ${aOption} ${quoteName(a)}: name another file`);
 }

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { Algorithm } from '../algorithms/types.js';
 import { paramKey } from '../params/index.js';
 import { fail } from '../errors.js';
+import { fileIdentity } from '../io/files.js';
 import { defaultLink } from '../params/link.js';
 import { valueText, type Axis } from './params.js';
 
@@ -97,15 +98,34 @@ export function globFiles(pattern: string): string[] {
   return bases.sort();
 }
 
-/** The trace files named by --trace: files as given, globs expanded (each must match something); normalized, duplicates dropped. */
+/**
+ * The spelling of a trace file that its run ids hash: relative to the working folder when
+ * the file is inside it (however it was named: `./t.arrow`, `/abs/path/t.arrow`), else
+ * absolute; so one file has one id whatever path names it.
+ */
+export function traceSpelling(file: string): string {
+  const abs = path.resolve(file);
+  const rel = path.relative(process.cwd(), abs);
+  return rel !== '' && rel.split(path.sep)[0] !== '..' && !path.isAbsolute(rel) ? rel : abs;
+}
+
+/**
+ * The trace files named by --trace: files as given (normalized), globs expanded (each
+ * must match something); a file named twice (by another path, a link) is kept once,
+ * under its first name.
+ */
 export function expandTraces(patterns: readonly string[]): string[] {
   const out: string[] = [];
+  const seen = new Set<string>();
   for (const p of patterns) {
     const files = WILD.test(p) && !fs.existsSync(p) ? globFiles(p) : [p];
     if (files.length === 0) fail('file-missing', `--trace ${p}: matches no file`);
     for (const f of files) {
       const n = path.normalize(f);
-      if (!out.includes(n)) out.push(n);
+      const id = fileIdentity(n) ?? `name:${traceSpelling(n)}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      out.push(n);
     }
   }
   if (out.length === 0) fail('usage', '--trace: name at least one trace file');
@@ -167,7 +187,7 @@ export function expandGrid(traces: readonly string[], picked: readonly Algorithm
     });
     for (let t = 0; t < traces.length; t++) {
       for (const { params, given, link } of combos) {
-        const runId = runIdOf(traces[t]!, algorithm.id, params, link);
+        const runId = runIdOf(traceSpelling(traces[t]!), algorithm.id, params, link);
         if (seen.has(runId)) continue;
         seen.add(runId);
         runs.push({ runId, traceIndex: t, trace: traces[t]!, algorithm: algorithm.id, params, given, link });

@@ -6,8 +6,9 @@ import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { Algorithm } from '../algorithms/types.js';
-import { fail, MigreplayError, type ErrorCode } from '../errors.js';
-import { AtomicFile } from '../io/files.js';
+import { EXIT_RUN_FAILED, fail, inert, MigreplayError, quoteName, type ErrorCode } from '../errors.js';
+import { AtomicFile, fileIdentity, fileSource } from '../io/files.js';
+import { canStartTrace } from '../io/pipe-source.js';
 import { loadWasmModule } from '../kernel/node.js';
 import { bytesSource, openTrace, type Trace } from '../trace/read.js';
 import { VERSION } from '../version.js';
@@ -77,29 +78,31 @@ export interface SweepStats {
 
 interface LoadedTrace { name: string; bytes: SharedArrayBuffer; trace: Trace }
 
+/** The most bytes of one trace a sweep holds in shared memory: a Uint8Array's limit. */
+const MAX_SHARED_TRACE_BYTES = 2 ** 32;
+
 /** Read a trace once into shared memory and validate it. */
 function loadShared(file: string): LoadedTrace {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return fail(code === 'ENOENT' ? 'file-missing' : 'file-unreadable', `${file}: ${code === 'ENOENT' ? 'no such file' : `cannot read (${code})`}`);
+  // As every command opens a file: missing, a folder, a FIFO (read once, bounded) are said so.
+  const src = fileSource(file);
+  if (src.size > MAX_SHARED_TRACE_BYTES) {
+    // What cannot even start a trace is said so by the reader (at once); a trace too big to share, as such.
+    if (!canStartTrace(src.read(0, 8))) openTrace(src);
+    fail('too-large', `${quoteName(file)}: ${src.size} bytes; a sweep holds each trace in memory, at most 4 GiB: downsample it (migreplay convert --downsample) or replay it alone`);
   }
+  let bytes: SharedArrayBuffer;
   try {
-    const st = fs.fstatSync(fd);
-    if (st.isDirectory()) fail('file-unreadable', `${file}: is a folder, not a trace file`);
-    const bytes = new SharedArrayBuffer(st.size);
-    const view = new Uint8Array(bytes);
-    for (let at = 0; at < st.size; ) {
-      const n = fs.readSync(fd, view, at, st.size - at, at);
-      if (n === 0) break;
-      at += n;
-    }
-    return { name: file, bytes, trace: openTrace(bytesSource(file, view)) };
-  } finally {
-    fs.closeSync(fd);
+    bytes = new SharedArrayBuffer(src.size);
+  } catch {
+    return fail('too-large', `${quoteName(file)}: could not get ${src.size} bytes of memory to share it with the sweep's workers`, EXIT_RUN_FAILED);
   }
+  const view = new Uint8Array(bytes);
+  let at = 0;
+  for (const chunk of src.chunks(0)) {
+    view.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return { name: file, bytes, trace: openTrace(bytesSource(file, at === src.size ? view : view.subarray(0, at))) };
 }
 
 function checkStarts(traces: readonly LoadedTrace[], axes: readonly Axis[]): void {
@@ -184,7 +187,7 @@ async function existing(t: Target, resume: boolean, overwrite: boolean, what: st
 
 /** Run a sweep. Resolves when every run of the shard is in the output. */
 export async function runSweep(o: SweepOptions): Promise<SweepStats> {
-  const note = o.note ?? ((line: string) => process.stderr.write(`migreplay: ${line}\n`));
+  const note = o.note ?? ((line: string) => process.stderr.write(`migreplay: ${inert(line)}\n`));
   if (o.resume && o.overwrite) fail('usage', '--resume and --overwrite contradict each other: continue the sweep in --out, or replace it');
   const axes = parseSets(o.sets ?? [], o.algorithms);
   const jobs = o.jobs ?? os.availableParallelism();
@@ -200,7 +203,12 @@ export async function runSweep(o: SweepOptions): Promise<SweepStats> {
     fail('usage', '--rounds-out must name another file than --out');
   }
 
-  const traceFiles = expandTraces(o.traces);
+  // What is already there (a dry run without --resume does not look).
+  const look = o.resume || !o.dryRun;
+  const nothing = { rows: [], keepBytes: 0, baseRows: [], torn: 0 };
+  const prior = look ? await existing(runsT, Boolean(o.resume), Boolean(o.overwrite), '--out') : nothing;
+  // A resumed sweep names each trace as its rows do, however it is named now (/abs vs rel).
+  const traceFiles = priorSpellings(expandTraces(o.traces), prior.rows);
   const traces = traceFiles.map(loadShared);
   checkStarts(traces, axes);
   const shareMode = o.share ?? 'auto';
@@ -217,10 +225,6 @@ export async function runSweep(o: SweepOptions): Promise<SweepStats> {
     jobs, share, traces: traceFiles, perAlgorithm, out: o.out, roundsOut: o.roundsOut,
   };
 
-  // What is already there (a dry run without --resume does not look).
-  const look = o.resume || !o.dryRun;
-  const nothing = { rows: [], keepBytes: 0, baseRows: [], torn: 0 };
-  const prior = look ? await existing(runsT, Boolean(o.resume), Boolean(o.overwrite), '--out') : nothing;
   const done = new Set(prior.rows.map((r) => String(r.runId)));
   if (prior.torn > 0) note(`${runsT.appendFile}: dropped a torn last batch (${prior.torn} bytes) left by an interrupted sweep`);
   const todo = mine.filter((r) => !done.has(r.runId));
@@ -272,7 +276,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepStats> {
   // A signal (Ctrl-C, a scheduler's SIGTERM): write what has finished, then let the CLI exit.
   const onSignal = (signal: NodeJS.Signals) => {
     try { closeWriters(); } catch { /* exiting anyway */ }
-    process.stderr.write(`migreplay: sweep interrupted: ${runsWriter.written} runs written to ${runsT.appendFile}; --resume continues it\n`);
+    process.stderr.write(`migreplay: sweep interrupted: ${runsWriter.written} runs written to ${quoteName(runsT.appendFile)}; --resume continues it\n`);
     if (process.listenerCount(signal) === 0) process.exit(signal === 'SIGINT' ? 130 : 143);
   };
   const signals = ['SIGINT', 'SIGTERM'] as const;
@@ -307,8 +311,13 @@ export async function runSweep(o: SweepOptions): Promise<SweepStats> {
     const left = end || finished >= total ? '' : `, ~${rate > 0 ? formatEta((total - finished) / rate) : '?'} left`;
     process.stderr.write(`sweep: ${finished}/${total} runs, ${formatEta(s)}${left}\n`);
   };
+  // A write that fails in the timer (a full disk) stops the sweep as a failed lane does:
+  // thrown from a timer it would end the process with a stack.
+  let failure: unknown;
   const timer = setInterval(() => {
-    if (Date.now() - lastFlush >= flushMs) flush();
+    if (failure === undefined && Date.now() - lastFlush >= flushMs) {
+      try { flush(); } catch (e) { failure = e; }
+    }
     draw();
     line();
   }, Math.min(250, flushMs, linesEveryMs ?? Infinity));
@@ -340,7 +349,6 @@ export async function runSweep(o: SweepOptions): Promise<SweepStats> {
       };
       pool = new Piscina<SweepTask, SweepOutcome>({ filename: workerFile(), minThreads: threads, maxThreads: threads, idleTimeout: 60_000, workerData });
       const p = pool;
-      let failure: unknown;
       let next = 0;
       const one = async (run: RunSpec): Promise<void> => {
         let outcome: SweepOutcome | undefined;
@@ -388,8 +396,8 @@ export async function runSweep(o: SweepOptions): Promise<SweepStats> {
         }
       };
       await Promise.all(Array.from({ length: threads * 2 }, lane));
-      if (failure) throw failure;
     }
+    if (failure) throw failure;
     closeWriters();
     stats.ran = finished;
     stats.seconds = (performance.now() - started) / 1000;
@@ -407,7 +415,11 @@ export async function runSweep(o: SweepOptions): Promise<SweepStats> {
     }
     return stats;
   } catch (e) {
+    // After a failed write the file ends in a torn batch: write nothing more after it
+    // (--resume drops a torn last batch); otherwise keep what has finished.
+    const writeFailed = e instanceof MigreplayError && e.code === 'write-failed';
     try {
+      if (writeFailed) throw e;
       closeWriters();
     } catch {
       runsWriter.abandon();
@@ -419,6 +431,18 @@ export async function runSweep(o: SweepOptions): Promise<SweepStats> {
     for (const s of signals) process.removeListener(s, onSignal);
     if (pool) await pool.destroy();
   }
+}
+
+/** `files` with each one that a prior row names by another path (the same file) under that row's name. */
+function priorSpellings(files: string[], rows: readonly Row[]): string[] {
+  const named = [...new Set(rows.map((r) => String(r.trace)))].filter((n) => !files.includes(n));
+  if (named.length === 0) return files;
+  const byIdentity = new Map<string, string>();
+  for (const n of named) {
+    const id = fileIdentity(n);
+    if (id !== undefined && !byIdentity.has(id)) byIdentity.set(id, n);
+  }
+  return files.map((f) => byIdentity.get(fileIdentity(f) ?? '') ?? f);
 }
 
 /** Replace a file's content atomically. */

@@ -297,6 +297,7 @@ function checkBatchType(name: string, k: number, frame: Frame): 'batch' | 'dicti
  * errors in migreplay's words. Reads every message's metadata, not the bodies.
  */
 function checkStructure(src: ByteSource): void {
+  registerCodecs(); // and the flatbuffers guard: the metadata read here has lengths to bound
   const start = streamStart(src);
   const limit = streamLimit(src, start);
   const first = frameAt(src, start, limit);
