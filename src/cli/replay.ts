@@ -2,14 +2,8 @@
 import type { Argv } from 'yargs';
 import { algorithms, findAlgorithm } from '../algorithms/index.js';
 import { MAX_ORACLE_PAGES } from '../algorithms/oracle.js';
-<<<<<<< HEAD
 import type { Algorithm } from '../algorithms/types.js';
-import { fail } from '../errors.js';
-=======
-import { formatDefault } from '../algorithms/params.js';
-import { paramKey, type Algorithm } from '../algorithms/types.js';
 import { fail, quoteName } from '../errors.js';
->>>>>>> robust
 import { samplingIntervalUs } from '../run/replay.js';
 import { replayAll } from '../run/replay.js';
 import type { LinkParams, ReplayResult } from '../engine/types.js';
