@@ -20,10 +20,11 @@ import { replayPlotSvg as replayPlotSvgImpl } from '../plot/replay.js';
 import { heatmapSvg as heatmapSvgImpl, tracePlotSvgs as tracePlotSvgsImpl } from '../plot/trace.js';
 import { buildReport as buildReportImpl, type ReportOptions } from '../report/html.js';
 import { isResultsDocument, readReportInput as readReportInputImpl, type ReportInput } from '../report/inputs.js';
-import { readTable as readTableImpl, writeTable as writeTableImpl, type Format, type TableData } from '../sweep/formats.js';
-import type { Column, Row } from '../sweep/columns.js';
+import { FORMAT_IDS, formatOf, readTable as readTableImpl, writeTable as writeTableImpl, type Format, type TableData } from '../io/tables/index.js';
+import { knownColumns, type Column, type Row } from '../sweep/columns.js';
 import { mergeFiles as mergeFilesImpl, type MergeStats } from '../sweep/merge.js';
-import { runSweep as runSweepImpl, type SweepOptions, type SweepStats } from '../sweep/run.js';
+import { progressRenderer } from '../sweep/progress.js';
+import { runSweep as runSweepImpl, type SweepControl, type SweepOptions, type SweepStats } from '../sweep/run.js';
 import type { ByteSource, OpenOptions, Trace } from '../trace/read.js';
 import { parseDecimal, parseDuration, parseRate } from '../units.js';
 import { array, bad, bool, func, int, isObject, isPlainObject, num, oneOf, options, shown, str } from './check.js';
@@ -220,10 +221,10 @@ const optionsOf = (fn: string, o: unknown) => options(fn, 'options', o, REPLAY_F
 // ---------------------------------------------------------------------------------------
 // Sweeps and tables.
 
-const SWEEP_OPTIONS = ['traces', 'algorithms', 'sets', 'out', 'roundsOut', 'jobs', 'shard', 'resume', 'overwrite', 'kernel', 'share', 'oracle', 'batchRows', 'flushMs', 'dryRun', 'progress', 'note'];
+const SWEEP_OPTIONS = ['traces', 'algorithms', 'sets', 'out', 'roundsOut', 'jobs', 'shard', 'resume', 'overwrite', 'kernel', 'share', 'oracle', 'batchRows', 'flushMs', 'dryRun', 'progress', 'onProgress', 'signal', 'note'];
 
 /** Run a sweep (every trace × algorithm × parameter grid point) into a table file; resolves when the shard is done. */
-export async function runSweep(o: Omit<SweepOptions, 'algorithms'> & { algorithms: readonly (Algorithm | string)[] }): Promise<SweepStats> {
+export async function runSweep(o: Omit<SweepOptions, 'algorithms'> & SweepControl & { algorithms: readonly (Algorithm | string)[]; progress?: boolean }): Promise<SweepStats> {
   const fn = 'runSweep';
   if (o === undefined) bad(fn, 'options', `an object (${SWEEP_OPTIONS.join(', ')})`, o);
   const g = options(fn, 'options', o, SWEEP_OPTIONS);
@@ -242,7 +243,12 @@ export async function runSweep(o: Omit<SweepOptions, 'algorithms'> & { algorithm
   if (g.batchRows !== undefined) int(fn, 'options.batchRows', g.batchRows, 1);
   if (g.flushMs !== undefined) num(fn, 'options.flushMs', g.flushMs, 0, false, 'ms');
   if (g.note !== undefined) func(fn, 'options.note', g.note);
-  return runSweepImpl({ ...(o as SweepOptions), algorithms: picked });
+  if (g.onProgress !== undefined) func(fn, 'options.onProgress', g.onProgress);
+  if (g.signal !== undefined && !(g.signal instanceof AbortSignal)) bad(fn, 'options.signal', 'an AbortSignal', g.signal);
+  const { progress, onProgress, signal, ...rest } = o;
+  // progress: true draws a bar on stderr, false plain lines when stderr is not a terminal.
+  const drawn = progress === true ? progressRenderer(true) : progress === false && !process.stderr.isTTY ? progressRenderer(false) : undefined;
+  return runSweepImpl({ ...(rest as SweepOptions), algorithms: picked }, { onProgress: onProgress ?? drawn, signal });
 }
 
 /** Merge sweep outputs (parts of a sharded sweep) into one file, checking that they agree. */
@@ -254,13 +260,13 @@ export async function mergeFiles(parts: readonly string[], out: string, note?: (
   return mergeFilesImpl(parts, out, note);
 }
 
-const FORMATS: readonly Format[] = ['arrow', 'parquet', 'csv', 'jsonl'];
+const FORMATS = FORMAT_IDS;
 
 /** Read a table file (Arrow IPC, Parquet, CSV, JSON Lines; by extension unless format is given); a torn last batch or line is left out. */
 export async function readTable(file: string, format?: Format): Promise<TableData> {
   str('readTable', 'file', file);
   if (format !== undefined) oneOf('readTable', 'format', format, FORMATS);
-  return format === undefined ? readTableImpl(file) : readTableImpl(file, format);
+  return readTableImpl(file, format ?? formatOf(file, file), { known: knownColumns() });
 }
 
 /** Write a whole table atomically in a format: columns { name, type }, rows keyed by column name, schema metadata. */

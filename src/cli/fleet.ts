@@ -7,7 +7,7 @@ import { checkNotAnInput, checkWritable, writeFileAtomic } from '../io/files.js'
 import { fleetDocument, fleetMetadata, fleetRows, FLEET_COLUMNS } from '../output/fleet.js';
 import { FLEET_ORDER_BY, FLEET_POLICIES, runFleet, type FleetOrderBy, type FleetPlan, type FleetPolicy, type FleetResult } from '../run/fleet.js';
 import { readFleetPlan } from '../run/fleet-plan.js';
-import { formatOf, writeTable } from '../sweep/formats.js';
+import { formatOf, writeTable } from '../io/tables/index.js';
 import { formatRate, parseDecimal, parseDuration, parseRate } from '../units.js';
 import { formatTable, sig } from './common.js';
 import { checkPlotFile, noteWritten } from './report.js';

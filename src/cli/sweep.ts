@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import type { Argv } from 'yargs';
 import { algorithms } from '../algorithms/index.js';
 import { fail } from '../errors.js';
+import { progressRenderer } from '../sweep/progress.js';
 import { runSweep, type SweepStats } from '../sweep/run.js';
 import { LINK_PARAMS } from '../sweep/params.js';
 import { checkDistinctOutputs, checkNotAnInput } from '../io/files.js';
@@ -65,6 +66,15 @@ export const sweepCommand = {
       checkNotAnInput(String(argv['rounds-out']), inputs, '--rounds-out');
       checkDistinctOutputs(String(argv.out), '--out', String(argv['rounds-out']), '--rounds-out');
     }
+    // A signal (Ctrl-C, a scheduler's SIGTERM): the sweep writes what has finished, then
+    // the process exits (or the handler that removes unfinished outputs does).
+    const stop = new AbortController();
+    const onSignal = (signal: NodeJS.Signals) => {
+      stop.abort();
+      if (process.listenerCount(signal) === 0) process.exit(signal === 'SIGINT' ? 130 : 143);
+    };
+    const signals = ['SIGINT', 'SIGTERM'] as const;
+    for (const s of signals) process.prependOnceListener(s, onSignal);
     const stats = await runSweep({
       traces: argv.trace as string[],
       algorithms: pickAlgorithms(String(argv.algo)),
@@ -80,7 +90,8 @@ export const sweepCommand = {
       kernel: argv.kernel,
       share: argv.share,
       dryRun,
-      progress: showProgress(),
+    }, { onProgress: progressRenderer(showProgress()), signal: stop.signal }).finally(() => {
+      for (const s of signals) process.removeListener(s, onSignal);
     });
     process.stdout.write(argv.json ? JSON.stringify(stats, null, 2) + '\n' : summary(stats, dryRun));
   },
