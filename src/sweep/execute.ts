@@ -28,6 +28,14 @@ function internal(message: string, stack?: string): Error {
   return e;
 }
 
+/** The error a failed run stops the sweep with: the replay's bad input as it said it (exit 2), anything else an internal error (exit 1). */
+export function runFailure(run: RunSpec, outcome: Extract<SweepOutcome, { ok: false }>): Error {
+  const what = `run ${run.runId} (${run.trace}, ${run.algorithm}, ${JSON.stringify({ ...run.params, ...run.link })})`;
+  return outcome.code === 'internal'
+    ? internal(`${what} failed: ${outcome.message}`, outcome.stack)
+    : new MigreplayError(outcome.code as ErrorCode, `${what} failed: ${outcome.message}`, outcome.exitCode);
+}
+
 /** The order to run in: with several workers the longest runs first, so none is left running alone at the end (longest-first list scheduling). */
 function schedule(plan: SweepPlan, threads: number): RunSpec[] {
   const todo = [...plan.todo];
@@ -78,11 +86,8 @@ export async function executeSweep(plan: SweepPlan, output: SweepOutput, onRun: 
         outcome = { ok: false, code: 'internal', message: e instanceof Error ? e.message.split('\n')[0]! : String(e), exitCode: 1, stack: e instanceof Error ? e.stack : undefined };
       }
     }
-    const what = `run ${run.runId} (${run.trace}, ${run.algorithm}, ${JSON.stringify({ ...run.params, ...run.link })})`;
     if (!outcome.ok) {
-      failure ??= outcome.code === 'internal'
-        ? internal(`${what} failed: ${outcome.message}`, outcome.stack)
-        : new MigreplayError(outcome.code as ErrorCode, `${what} failed: ${outcome.message}`, outcome.exitCode);
+      failure ??= runFailure(run, outcome);
       return;
     }
     // The row's parameter columns (and the run's id) are the values the replay really used.
