@@ -42,7 +42,7 @@ export const sweepCommand = {
         type: 'string', array: true,
         describe: `vary a parameter: name=v1,v2,… with units, or ranges a..b*factor (geometric), a..b+step (arithmetic); repeat for more. Names: any algorithm parameter, or ${LINK_PARAMS.map((p) => p.name).join(', ')}`,
       })
-      .option('out', { type: 'string', demandOption: true, describe: 'results, one row per run: .arrow (Arrow IPC stream), .parquet, .csv, .jsonl' })
+      .option('out', { type: 'string', demandOption: true, describe: 'results, one row per run: .arrow (Arrow IPC stream), .parquet, .csv, .jsonl, .json, .feather' })
       .option('rounds-out', { type: 'string', describe: 'the per-round table, keyed by runId (same formats)' })
       .option('jobs', { type: 'string', describe: `worker threads [default: the number of cores, ${os.availableParallelism()}]` })
       .option('shard', { type: 'string', describe: 'i/n: run only shard i (0 … n−1) of the grid, by runId hash' })
