@@ -16,3 +16,19 @@ describe('the flatbuffers guard with two flatbuffers copies', () => {
     for (let i = 0; i < 2; i++) expect(() => guardFlatbuffers()).toThrow(/flatbuffers bounds guard does not reach apache-arrow's copy of flatbuffers \(two copies installed\?\)/);
   });
 });
+
+describe('reading a trace with two flatbuffers copies', () => {
+  it('fails as an internal error (not as bad input), on every read', async () => {
+    const { openTrace, bytesSource } = await import('../src/trace/read.js');
+    const { MigreplayError } = await import('../src/errors.js');
+    const fs = await import('node:fs');
+    const bytes = fs.readFileSync(new URL('../traces/gzip9.arrow', import.meta.url));
+    for (let i = 0; i < 2; i++) {
+      let thrown: unknown;
+      try { openTrace(bytesSource('gzip9.arrow', bytes)); } catch (e) { thrown = e; }
+      expect(thrown).toBeInstanceOf(Error);
+      expect(thrown).not.toBeInstanceOf(MigreplayError);
+      expect((thrown as Error).message).toMatch(/does not reach apache-arrow's copy of flatbuffers/);
+    }
+  });
+});

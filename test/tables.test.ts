@@ -20,6 +20,7 @@ import { runFailure } from '../src/sweep/execute.js';
 import { expandGrid } from '../src/sweep/grid.js';
 import { progressRenderer } from '../src/sweep/progress.js';
 import { runSweep, type SweepProgress } from '../src/sweep/run.js';
+import { startCli } from './helpers/cli.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const GZIP9 = path.join(ROOT, 'traces/gzip9.arrow');
@@ -203,6 +204,32 @@ describe('the sweep, step by step', () => {
     expect(crash.message).toMatch(/^run [0-9a-f]{16} \(.*precopy.*\) failed: x is not a function$/);
     expect(crash.stack).toContain('at worker.js:1:1');
   });
+
+  it('the CLI on SIGTERM: the finished runs written, one line, exit 143; --resume completes the sweep', async () => {
+    const out = inDir('term.csv');
+    const args = ['sweep', '--trace', GZIP9, '--algo', 'precopy', '--set', 'max-iters=1..400+1', '--jobs', '1', '--batch', '1', '--out', out];
+    const run = startCli(args, { env: { MIGREPLAY_PROGRESS_S: '0.05' } });
+    // Kill it once a progress line says some runs are done.
+    await new Promise<void>((resolve, reject) => {
+      const poll = setInterval(() => {
+        if (/^sweep: [1-9]\d*\/400 runs/m.test(run.output().stderr)) { clearInterval(poll); run.child.kill('SIGTERM'); resolve(); }
+        if (run.child.exitCode !== null) { clearInterval(poll); reject(new Error(`sweep ended first: ${run.output().stderr}`)); }
+      }, 20);
+    });
+    const r = await run.done;
+    expect(r.status).toBe(143);
+    const said = r.stderr.match(/^migreplay: sweep interrupted: (\d+) runs written to (.*); --resume continues it$/m);
+    expect(said, r.stderr).not.toBeNull();
+    expect(said![2]).toBe(out);
+    expect(r.stderr).not.toMatch(/internal error|at .*\.js/);
+    const written = (await readTable(out)).rows.length;
+    expect(written).toBe(Number(said![1]));
+    const resumed = startCli([...args, '--resume', '--json']);
+    const done = await resumed.done;
+    expect(done.status, done.stderr).toBe(0);
+    expect(JSON.parse(done.stdout)).toMatchObject({ alreadyDone: written, ran: 400 - written });
+    expect((await readTable(out)).rows).toHaveLength(400);
+  }, 120_000);
 
   it('the stderr renderer: a bar on a terminal, plain lines elsewhere', () => {
     const out: string[] = [];
