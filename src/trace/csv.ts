@@ -13,7 +13,7 @@
 // optional epochs list (`epoch,t_us`, every epoch, empty ones too) supplies the epochs
 // that have no rows.
 import { fail } from '../errors.js';
-import { csvFields } from '../io/tables/csv.js';
+import { csvFields, csvRecord } from '../io/tables/csv.js';
 import type { Trace } from './read.js';
 import { META_KEYS } from './schema.js';
 
@@ -269,8 +269,9 @@ export function* traceToCsv(trace: Trace, tIs: 'start' | 'end'): Generator<strin
   head += metaText(trace.name, CSV_KEYS.tUs, tIs);
   const hasComm = trace.summary.hasComm;
   const hasImmp = trace.summary.hasImmp;
-  head += `epoch,t_us,page${hasComm ? ',comm' : ''}${hasImmp ? ',immp' : ''}\n`;
+  head += csvRecord(['epoch', 't_us', 'page', ...(hasComm ? ['comm'] : []), ...(hasImmp ? ['immp'] : [])]);
   yield head;
+  // The rows hold whole numbers only, which CSV never quotes: written directly (millions of rows).
   const none = `${hasComm ? ',' : ''}${hasImmp ? ',' : ''}`;
   const rows = (e: number, t: number, p: { pages: Uint32Array; comm?: Uint8Array; immp?: Uint8Array }): string => {
     if (p.pages.length === 0) return `${e},${t},${none}\n`;
