@@ -8,7 +8,7 @@ export {
   runSweep, mergeFiles, readTable, writeTable, runCapture, startCapture,
   replayPlotSvg, tracePlotSvgs, heatmapSvg, renderPlotFile, svgToPng, readReportInput, buildReport,
 } from './api/node.js';
-export type { SweepOptions, SweepStats } from './sweep/run.js';
+export type { SweepControl, SweepOptions, SweepProgress, SweepStats } from './sweep/run.js';
 export type { MergeStats } from './sweep/merge.js';
 export type { CaptureOptions, CaptureResult, CaptureHandle } from './capture/capture.js';
 export type { TableData, Format } from './io/tables/index.js';
