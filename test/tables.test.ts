@@ -140,6 +140,27 @@ describe('torn rows are treated the same by sweep --resume, merge and report', (
     }
   });
 
+  it('bad JSON and unreadable Arrow or Parquet bytes are said in our words, not the parser\'s', async () => {
+    const json = inDir('bad.json');
+    fs.writeFileSync(json, '[{"runId": "a",}]');
+    for (const read of [() => readTable(json), () => readReportInput(json)]) {
+      await expect(read()).rejects.toThrow(new RegExp(`^${json.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not valid JSON( \\(it breaks off at character \\d+\\))?$`));
+    }
+    const noise = Buffer.from('PAR1 this is not a table at all, just some bytes PAR1');
+    // Bytes without a whole first message are what a sweep killed before its schema leaves: torn, no rows.
+    fs.writeFileSync(inDir('noise.arrow'), noise);
+    expect(await readTable(inDir('noise.arrow'))).toMatchObject({ rows: [], validBytes: 0, tornBytes: noise.byteLength });
+    for (const [name, said] of [['noise.arrow', /: not an Arrow IPC file or stream \(no schema message\)$/], ['noise.parquet', /: not a readable Parquet file \(its bytes are not valid Parquet data\)$/]] as const) {
+      const file = inDir(name);
+      fs.writeFileSync(file, noise);
+      for (const read of name.endsWith('.arrow') ? [() => readReportInput(file)] : [() => readTable(file), () => readReportInput(file)]) {
+        const e = await read().then(() => undefined, (x: unknown) => x);
+        expect(e).toBeInstanceOf(MigreplayError);
+        expect((e as Error).message).toMatch(said);
+      }
+    }
+  });
+
   it('blank lines and a CRLF file read as their rows', async () => {
     const file = inDir('crlf.csv');
     fs.writeFileSync(file, 'runId,algorithm,totalTimeS\r\n\r\na,xen,1.5\r\nb,qemu,2\r\n\r\n');

@@ -32,10 +32,6 @@ export function isResultsDocument(v: unknown): v is ResultsDocument {
   );
 }
 
-function oneLine(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
-}
-
 /** The note of a file whose last batch or line an interrupted sweep left torn. */
 function tornNote(tornBytes: number, what: string): string | undefined {
   return tornBytes > 0 ? `its last ${what} was cut short (an interrupted sweep?) and is left out` : undefined;
@@ -104,8 +100,8 @@ function resultsFromArrow(file: string, rows: SweepRow[], metadata: Map<string, 
       };
     });
     return { migreplay: { version: metadata.get('migreplay.version') ?? '?' }, trace: JSON.parse(traceMeta), link: JSON.parse(linkMeta), results };
-  } catch (e) {
-    return fail('schema', `${file}: replay results with unreadable metadata (${oneLine(e)})`);
+  } catch {
+    return fail('schema', `${file}: replay results with unreadable metadata (its migreplay.trace, migreplay.link or params is not valid JSON)`);
   }
 }
 

@@ -15,7 +15,9 @@ export function parseJson(file: string, bytes: Uint8Array): unknown {
   try {
     return JSON.parse(new TextDecoder().decode(bytes));
   } catch (e) {
-    return fail('file-unreadable', `${file}: not valid JSON (${(e instanceof Error ? e.message : String(e)).split('\n')[0]})`);
+    // V8's own text is not a message for users; its position is worth keeping.
+    const at = /position (\d+)/.exec(e instanceof Error ? e.message : '');
+    return fail('file-unreadable', `${file}: not valid JSON${at ? ` (it breaks off at character ${at[1]})` : ''}`);
   }
 }
 
