@@ -8,6 +8,7 @@ import { fleetDocument, fleetMetadata, fleetRows, FLEET_COLUMNS } from '../outpu
 import { FLEET_ORDER_BY, FLEET_POLICIES, runFleet, type FleetOrderBy, type FleetPlan, type FleetPolicy, type FleetResult } from '../run/fleet.js';
 import { readFleetPlan } from '../run/fleet-plan.js';
 import { formatOf, writeTable } from '../io/tables/index.js';
+import { jsonText } from '../io/tables/json.js';
 import { formatRate, parseDecimal, parseDuration, parseRate } from '../units.js';
 import { formatTable, sig } from './common.js';
 import { checkPlotFile, noteWritten } from './report.js';
@@ -115,7 +116,7 @@ export const fleetCommand = {
     const fleet = await runFleet(plan, { onProgress: (done, total) => process.stderr.write(`migreplay: fleet: ${done} of ${total} guests switched over\n`) });
     const doc = fleetDocument(fleet);
     if (argv.out) {
-      if (argv.out.endsWith('.json')) writeFileAtomic(argv.out, JSON.stringify(doc, null, 2) + '\n');
+      if (argv.out.endsWith('.json')) writeFileAtomic(argv.out, jsonText(doc));
       else await writeTable(argv.out, formatOf(argv.out), FLEET_COLUMNS, fleetRows(fleet), fleetMetadata(fleet));
       noteWritten(argv.out, `${fleet.guests.length} guest${fleet.guests.length === 1 ? '' : 's'}`);
     }
