@@ -1,7 +1,7 @@
 // A sweep's progress drawn on stderr, for the CLI (and library callers who ask for it):
 // on a terminal a bar redrawn at most every quarter second; elsewhere (a log, CI) a
 // plain line every MIGREPLAY_PROGRESS_S seconds (default 5) and one at the end.
-import type { SweepProgress } from './run.js';
+import type { SweepProgress } from './report.js';
 
 /** How often the plain progress line is printed off a terminal: MIGREPLAY_PROGRESS_S seconds (default 5). */
 function progressIntervalMs(): number {

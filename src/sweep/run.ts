@@ -1,22 +1,15 @@
 // `migreplay sweep` as a library call, in four steps: plan (src/sweep/plan.ts: the grid,
 // this shard, what is already done), execute (execute.ts: the worker pool), write
-// (write.ts: batches appended as runs finish), and report (here: progress through a
+// (write.ts: batches appended as runs finish), and report (report.ts: progress through a
 // callback, the summary at the end). Nothing here exits the process or draws on a
 // terminal: the CLI decides both (src/cli/sweep.ts).
 import { executeSweep, threadsOf } from './execute.js';
-import { planSweep, type SweepOptions, type SweepPlan } from './plan.js';
+import { planSweep, type SweepOptions } from './plan.js';
+import { finishStats, planStats, type SweepProgress, type SweepStats } from './report.js';
 import { SweepOutput } from './write.js';
 
 export type { SweepOptions } from './plan.js';
-
-/** Where a sweep is: runs finished of those to do, and the time since the replays started. */
-export interface SweepProgress {
-  finished: number;
-  total: number;
-  elapsedS: number;
-  /** The last report, once every run is written. */
-  end: boolean;
-}
+export type { SweepProgress, SweepStats } from './report.js';
 
 /** How a sweep reports and stops, besides its options. */
 export interface SweepControl {
@@ -27,41 +20,6 @@ export interface SweepControl {
    * --resume continues them); the sweep then resolves with `interrupted` set.
    */
   signal?: AbortSignal;
-}
-
-export interface SweepStats {
-  /** Runs in the grid (all shards). */
-  gridRuns: number;
-  /** Runs in this shard. */
-  shardRuns: number;
-  /** Runs of this shard already in the output (skipped). */
-  alreadyDone: number;
-  /** Runs replayed now. */
-  ran: number;
-  /** Wall time of the replays (pool start to last result written), s. */
-  seconds: number;
-  runsPerSecond: number;
-  /** Worker threads used. */
-  jobs: number;
-  /** How the traces were shared with the workers. */
-  share: 'bytes' | 'decoded';
-  traces: string[];
-  /** Runs per algorithm in this shard. */
-  perAlgorithm: Record<string, number>;
-  out: string;
-  roundsOut?: string;
-  /** Set when the signal stopped the sweep: `ran` runs were written, --resume continues. */
-  interrupted?: true;
-}
-
-/** The summary of a plan before anything ran. */
-function planStats(plan: SweepPlan): SweepStats {
-  const perAlgorithm: Record<string, number> = {};
-  for (const r of plan.mine) perAlgorithm[r.algorithm] = (perAlgorithm[r.algorithm] ?? 0) + 1;
-  return {
-    gridRuns: plan.gridRuns, shardRuns: plan.mine.length, alreadyDone: plan.mine.length - plan.todo.length, ran: 0, seconds: 0, runsPerSecond: 0,
-    jobs: plan.jobs, share: plan.share, traces: plan.traceFiles, perAlgorithm, out: plan.options.out, roundsOut: plan.options.roundsOut,
-  };
 }
 
 /** Run a sweep. Resolves when every run of the shard is in the output (or the signal stopped it). */
@@ -100,9 +58,7 @@ export async function runSweep(o: SweepOptions, control: SweepControl = {}): Pro
     await executeSweep(plan, output, () => { finished++; progress(); }, () => interrupted);
     if (interrupted) return { ...stats, ran: output.written, interrupted: true };
     output.close();
-    stats.ran = finished;
-    stats.seconds = (performance.now() - started) / 1000;
-    stats.runsPerSecond = stats.seconds > 0 ? finished / stats.seconds : 0;
+    finishStats(stats, finished, (performance.now() - started) / 1000);
     progress(true);
     await output.finish();
     return stats;
