@@ -38,6 +38,8 @@ export interface Frame {
   end: number;
 }
 
+const CUT_PREFIX = "the bytes end inside a message's length prefix";
+
 /** Reads bytes [from, from+length) of what is framed (fewer at its end). */
 export type ReadBytes = (from: number, length: number) => Uint8Array;
 
@@ -50,12 +52,11 @@ export function readFrame(read: ReadBytes, pos: number, limit: number, readAhead
   const left = limit - pos;
   if (left <= 0) return 'end';
   let head = read(pos, Math.min(8 + readAhead, left));
-  const cutPrefix = new Broken("the bytes end inside a message's length prefix");
-  if (head.byteLength < 4) return cutPrefix;
+  if (head.byteLength < 4) return new Broken(CUT_PREFIX);
   let prefix = 4;
   let metaLength = int32At(head, 0);
   if (metaLength === -1) {
-    if (head.byteLength < 8) return cutPrefix;
+    if (head.byteLength < 8) return new Broken(CUT_PREFIX);
     metaLength = int32At(head, 4);
     prefix = 8;
   }
