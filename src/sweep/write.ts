@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import { AtomicFile } from '../io/files.js';
 import { AppendWriter, encodeTable, writeTable } from '../io/tables/index.js';
 import { sortRows, type Row } from './columns.js';
-import { readSweepTable, tableMetadata, type SweepPlan, type Target } from './plan.js';
+import { readSweepTable, tableMetadata, type Prior, type SweepPlan, type Target } from './plan.js';
 
 /** Replace a file's content atomically. */
 function writeRaw(file: string, bytes: Uint8Array): void {
@@ -93,11 +93,12 @@ export class SweepOutput {
   /** A format written whole: the whole table, sorted by runId, from what was there and the sidecar. */
   async finish(): Promise<void> {
     const { runs, rounds, priorRuns, priorRounds } = this.plan;
-    for (const [t, prior] of [[runs, priorRuns], [rounds, priorRounds]] as const) {
-      if (!t || t.appendFile === t.file) continue;
+    const targets: [Target | undefined, Prior | undefined][] = [[runs, priorRuns], [rounds, priorRounds]];
+    for (const [t, prior] of targets) {
+      if (!t || !prior || t.appendFile === t.file) continue;
       const side = await readSweepTable(t.appendFile, 'arrow');
-      const rows = sortRows([...prior!.baseRows, ...side.rows]);
-      await writeTable(t.file, t.format, t.columns, rows, tableMetadata((t as Target).kind));
+      const rows = sortRows([...prior.baseRows, ...side.rows]);
+      await writeTable(t.file, t.format, t.columns, rows, tableMetadata(t.kind));
       fs.rmSync(t.appendFile, { force: true });
     }
   }
