@@ -367,7 +367,7 @@ export function svgToPng(svg: string, scale = 2): Uint8Array {
   return svgToPngImpl(svg, scale);
 }
 
-/** Read one results or sweep file for a report: .json, .jsonl, .arrow, .parquet or .csv. */
+/** Read one results or sweep file for a report: .json, .jsonl, .arrow, .feather, .parquet or .csv. */
 export async function readReportInput(file: string): Promise<ReportInput[]> {
   return readReportInputImpl(str('readReportInput', 'file', file));
 }
