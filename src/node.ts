@@ -9,11 +9,11 @@ export {
   runFleet, readFleetPlan, fleetPlotSvg,
   replayPlotSvg, tracePlotSvgs, heatmapSvg, renderPlotFile, svgToPng, readReportInput, buildReport,
 } from './api/node.js';
-export type { SweepOptions, SweepStats } from './sweep/run.js';
+export type { SweepControl, SweepOptions, SweepProgress, SweepStats } from './sweep/run.js';
 export type { FleetPlan, FleetGuest, FleetResult, FleetGuestResult, FleetOptions, FleetPolicy, FleetOrderBy } from './run/fleet.js';
 export type { MergeStats } from './sweep/merge.js';
 export type { CaptureOptions, CaptureResult, CaptureHandle } from './capture/capture.js';
-export type { TableData, Format } from './sweep/formats.js';
+export type { TableData, Format } from './io/tables/index.js';
 export type { Column, Row } from './sweep/columns.js';
 export type { ReportOptions } from './report/html.js';
 export type { ReportInput } from './report/inputs.js';

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readTable } from '../src/sweep/formats.js';
+import { readTable } from '../src/io/tables/index.js';
 import { cli, ROOT } from './helpers/cli.js';
 
 const DOC = fs.readFileSync(path.join(ROOT, 'docs/scale-out.md'), 'utf8');

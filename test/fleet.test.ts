@@ -15,7 +15,7 @@ import { createKernel } from '../src/kernel/node.js';
 import { fairShares, runFleet, type FleetGuest, type FleetPlan } from '../src/run/fleet.js';
 import { readFleetPlan } from '../src/run/fleet-plan.js';
 import { replay } from '../src/run/replay.js';
-import { readTable } from '../src/sweep/formats.js';
+import { readTable } from '../src/io/tables/index.js';
 import { openTrace } from '../src/trace/read.js';
 import { TraceWriter } from '../src/trace/write.js';
 import { cli } from './helpers/cli.js';

@@ -19,7 +19,7 @@ import { resultsArrow, resultsDocument, type ResultsDocument } from '../src/outp
 import { PNG_SIGNATURE, replayPlotSvg, renderPlotFile, svgToPng } from '../src/plot/index.js';
 import { takePlotWarnings } from '../src/plot/vega.js';
 import { buildReport, REPORT_SECTIONS } from '../src/report/html.js';
-import { parseCsv, readReportInput } from '../src/report/inputs.js';
+import { readReportInput } from '../src/report/inputs.js';
 import { openTrace, type Trace } from '../src/trace/read.js';
 
 const TRACE = 'traces/xz6.arrow';
@@ -203,10 +203,6 @@ describe('report inputs', () => {
     await expect(readReportInput(rounds)).rejects.toThrow(/per-round table/);
     await expect(reportCommand.handler({ results: [path.join(dir, 'r.json')], out: path.join(dir, 'x.txt'), kernel: 'wasm' })).rejects.toBeInstanceOf(MigreplayError);
     expect(() => checkPlotFile('plot.jpg')).toThrow(/must end in .svg or .png/);
-  });
-
-  it('parses CSV with quotes, commas and newlines in fields', () => {
-    expect(parseCsv('a,b,c\n1,"x, ""y""",3\r\n4,"two\nlines",\n')).toEqual([['a', 'b', 'c'], ['1', 'x, "y"', '3'], ['4', 'two\nlines', '']]);
   });
 });
 

@@ -16,7 +16,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readTable } from '../src/sweep/formats.js';
+import { readTable } from '../src/io/tables/index.js';
 import { BIN, cli, ROOT } from './helpers/cli.js';
 
 const run = promisify(execFile);

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { findAlgorithm } from '../src/algorithms/index.js';
 import { MigreplayError } from '../src/errors.js';
 import type { Row } from '../src/sweep/columns.js';
-import { readTable } from '../src/sweep/formats.js';
+import { readTable } from '../src/io/tables/index.js';
 import { expandGrid, globFiles, parseShard, runIdOf, shardOf } from '../src/sweep/grid.js';
 import { parseSets } from '../src/sweep/params.js';
 import { TraceWriter } from '../src/trace/write.js';

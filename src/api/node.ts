@@ -21,10 +21,11 @@ import { replayPlotSvg as replayPlotSvgImpl } from '../plot/replay.js';
 import { heatmapSvg as heatmapSvgImpl, tracePlotSvgs as tracePlotSvgsImpl } from '../plot/trace.js';
 import { buildReport as buildReportImpl, type ReportOptions } from '../report/html.js';
 import { isResultsDocument, readReportInput as readReportInputImpl, type ReportInput } from '../report/inputs.js';
-import { readTable as readTableImpl, writeTable as writeTableImpl, type Format, type TableData } from '../sweep/formats.js';
-import type { Column, Row } from '../sweep/columns.js';
+import { FORMAT_IDS, formatOf, readTable as readTableImpl, writeTable as writeTableImpl, type Format, type TableData } from '../io/tables/index.js';
+import { knownColumns, type Column, type Row } from '../sweep/columns.js';
 import { mergeFiles as mergeFilesImpl, type MergeStats } from '../sweep/merge.js';
-import { runSweep as runSweepImpl, type SweepOptions, type SweepStats } from '../sweep/run.js';
+import { progressRenderer } from '../sweep/progress.js';
+import { runSweep as runSweepImpl, type SweepControl, type SweepOptions, type SweepStats } from '../sweep/run.js';
 import { FLEET_ORDER_BY, FLEET_POLICIES, runFleet as runFleetImpl, type FleetOptions, type FleetPlan, type FleetResult } from '../run/fleet.js';
 import { readFleetPlan as readFleetPlanImpl } from '../run/fleet-plan.js';
 import type { ByteSource, OpenOptions, Trace } from '../trace/read.js';
@@ -275,10 +276,10 @@ function optionsNamed(fn: string, what: string, value: unknown, known: readonly 
 // ---------------------------------------------------------------------------------------
 // Sweeps and tables.
 
-const SWEEP_OPTIONS = ['traces', 'algorithms', 'sets', 'out', 'roundsOut', 'jobs', 'shard', 'resume', 'overwrite', 'kernel', 'share', 'oracle', 'batchRows', 'flushMs', 'dryRun', 'progress', 'note'];
+const SWEEP_OPTIONS = ['traces', 'algorithms', 'sets', 'out', 'roundsOut', 'jobs', 'shard', 'resume', 'overwrite', 'kernel', 'share', 'oracle', 'batchRows', 'flushMs', 'dryRun', 'progress', 'onProgress', 'signal', 'note'];
 
 /** Run a sweep (every trace × algorithm × parameter grid point) into a table file; resolves when the shard is done. */
-export async function runSweep(o: Omit<SweepOptions, 'algorithms'> & { algorithms: readonly (Algorithm | string)[] }): Promise<SweepStats> {
+export async function runSweep(o: Omit<SweepOptions, 'algorithms'> & SweepControl & { algorithms: readonly (Algorithm | string)[]; progress?: boolean }): Promise<SweepStats> {
   const fn = 'runSweep';
   if (o === undefined) bad(fn, 'options', `an object (${SWEEP_OPTIONS.join(', ')})`, o);
   const g = options(fn, 'options', o, SWEEP_OPTIONS);
@@ -297,7 +298,12 @@ export async function runSweep(o: Omit<SweepOptions, 'algorithms'> & { algorithm
   if (g.batchRows !== undefined) int(fn, 'options.batchRows', g.batchRows, 1);
   if (g.flushMs !== undefined) num(fn, 'options.flushMs', g.flushMs, 0, false, 'ms');
   if (g.note !== undefined) func(fn, 'options.note', g.note);
-  return runSweepImpl({ ...(o as SweepOptions), algorithms: picked });
+  if (g.onProgress !== undefined) func(fn, 'options.onProgress', g.onProgress);
+  if (g.signal !== undefined && !(g.signal instanceof AbortSignal)) bad(fn, 'options.signal', 'an AbortSignal', g.signal);
+  const { progress, onProgress, signal, ...rest } = o;
+  // progress: true draws a bar on stderr, false plain lines when stderr is not a terminal.
+  const drawn = progress === true ? progressRenderer(true) : progress === false && !process.stderr.isTTY ? progressRenderer(false) : undefined;
+  return runSweepImpl({ ...(rest as SweepOptions), algorithms: picked }, { onProgress: onProgress ?? drawn, signal });
 }
 
 /** Merge sweep outputs (parts of a sharded sweep) into one file, checking that they agree. */
@@ -309,13 +315,13 @@ export async function mergeFiles(parts: readonly string[], out: string, note?: (
   return mergeFilesImpl(parts, out, note);
 }
 
-const FORMATS: readonly Format[] = ['arrow', 'parquet', 'csv', 'jsonl'];
+const FORMATS = FORMAT_IDS;
 
 /** Read a table file (Arrow IPC, Parquet, CSV, JSON Lines; by extension unless format is given); a torn last batch or line is left out. */
 export async function readTable(file: string, format?: Format): Promise<TableData> {
   str('readTable', 'file', file);
   if (format !== undefined) oneOf('readTable', 'format', format, FORMATS);
-  return format === undefined ? readTableImpl(file) : readTableImpl(file, format);
+  return readTableImpl(file, format ?? formatOf(file, file), { known: knownColumns() });
 }
 
 /** Write a whole table atomically in a format: columns { name, type }, rows keyed by column name, schema metadata. */
@@ -424,7 +430,7 @@ export function svgToPng(svg: string, scale = 2): Uint8Array {
   return svgToPngImpl(svg, scale);
 }
 
-/** Read one results or sweep file for a report: .json, .jsonl, .arrow, .parquet or .csv. */
+/** Read one results or sweep file for a report: .json, .jsonl, .arrow, .feather, .parquet or .csv. */
 export async function readReportInput(file: string): Promise<ReportInput[]> {
   return readReportInputImpl(str('readReportInput', 'file', file));
 }

@@ -6,6 +6,7 @@ import * as zlib from 'node:zlib';
 import type { Argv } from 'yargs';
 import { fail, MigreplayError, quoteName } from '../errors.js';
 import { AtomicFile, describe } from '../io/files.js';
+import { csvFields } from '../io/tables/csv.js';
 import { enableZstdEncoder } from '../trace/codecs.js';
 import { CSV_KEYS, OPTION_KEYS, csvEpochs, epochStarts, traceToCsv, withAllEpochs, type CsvEpoch, type CsvHead } from '../trace/csv.js';
 import { downsampleEpochs } from '../trace/downsample.js';
@@ -136,7 +137,7 @@ async function readEpochList(file: string): Promise<{ epoch: number; tUs: number
     n++;
     const text = line.trim();
     if (!text) continue;
-    const fields = text.split(',').map((s) => s.trim());
+    const fields = csvFields(text).map((s) => s.trim());
     if (!started && /^[A-Za-z_]/.test(text)) {
       col = { epoch: fields.indexOf('epoch'), t: fields.indexOf('t_us') };
       if (col.epoch < 0 || col.t < 0) fail('trace-rule', `${file}: line ${n}: the header has no '${col.epoch < 0 ? 'epoch' : 't_us'}' column (an epochs list has the columns epoch and t_us, and any others)`);

@@ -7,7 +7,8 @@ import { checkNotAnInput, checkWritable, writeFileAtomic } from '../io/files.js'
 import { fleetDocument, fleetMetadata, fleetRows, FLEET_COLUMNS } from '../output/fleet.js';
 import { runFleet, type FleetOrderBy, type FleetPlan, type FleetPolicy, type FleetResult } from '../run/fleet.js';
 import { readFleetPlan } from '../run/fleet-plan.js';
-import { formatOf, writeTable } from '../sweep/formats.js';
+import { formatOf, writeTable } from '../io/tables/index.js';
+import { jsonText } from '../io/tables/json.js';
 import { formatDefault, type ParamSpec } from '../params/index.js';
 import { FLEET_PARAMS, GUEST_PARAMS, parseFleetValue } from '../params/fleet.js';
 import { formatRate } from '../units.js';
@@ -121,7 +122,7 @@ export const fleetCommand = {
     const fleet = await runFleet(plan, { onProgress: (done, total) => process.stderr.write(`migreplay: fleet: ${done} of ${total} guests switched over\n`) });
     const doc = fleetDocument(fleet);
     if (argv.out) {
-      if (argv.out.endsWith('.json')) writeFileAtomic(argv.out, JSON.stringify(doc, null, 2) + '\n');
+      if (argv.out.endsWith('.json')) writeFileAtomic(argv.out, jsonText(doc));
       else await writeTable(argv.out, formatOf(argv.out), FLEET_COLUMNS, fleetRows(fleet), fleetMetadata(fleet));
       noteWritten(argv.out, `${fleet.guests.length} guest${fleet.guests.length === 1 ? '' : 's'}`);
     }

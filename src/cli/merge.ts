@@ -6,11 +6,11 @@ import { mergeFiles } from '../sweep/merge.js';
 
 export const mergeCommand = {
   command: 'merge <parts..>',
-  describe: 'join sweep outputs (shards; .arrow, .parquet, .csv, .jsonl) into one file, one row per run, sorted by runId',
+  describe: 'join sweep outputs (shards; .arrow, .parquet, .csv, .jsonl, .json, .feather) into one file, one row per run, sorted by runId',
   builder: (y: Argv) =>
     y
       .positional('parts', { type: 'string', array: true, demandOption: true, default: undefined, describe: 'sweep output files (runs tables, or rounds tables)' })
-      .option('out', { type: 'string', demandOption: true, describe: 'the merged file: .arrow, .parquet, .csv or .jsonl' })
+      .option('out', { type: 'string', demandOption: true, describe: 'the merged file: .arrow, .parquet, .csv, .jsonl, .json or .feather' })
       .example('$0 merge shards/part-*.arrow --out sweep.parquet', 'join shard outputs (the shell expands the glob)'),
   async handler(argv: any) {
     const parts = (argv.parts as unknown[]).map(String);

@@ -9,7 +9,8 @@ import { replayAll } from '../run/replay.js';
 import type { LinkParams, ReplayResult } from '../engine/types.js';
 import { checkNotAnInput, checkWritable, writeFileAtomic } from '../io/files.js';
 import { qmpDocument } from '../output/qmp.js';
-import { resultsArrow, resultsCsv, resultsDocument, type ResultsDocument } from '../output/results.js';
+import { formatOf } from '../io/tables/index.js';
+import { encodeResults, resultsDocument, RESULTS_FORMATS, type ResultsDocument } from '../output/results.js';
 import { formatDefault, paramKey } from '../params/index.js';
 import { LINK_PARAMS, parseLink } from '../params/link.js';
 import { formatRate } from '../units.js';
@@ -115,16 +116,13 @@ function humanTable(doc: ResultsDocument): string {
 
 /** Check --out before any work: a known extension, a folder that exists. */
 export function checkResultsFile(file: string): void {
-  if (!/\.(json|csv|arrow)$/.test(file)) fail('usage', `--out: '${file}' must end in .json, .csv or .arrow`);
+  formatOf(file, '--out', RESULTS_FORMATS);
   checkWritable(file);
 }
 
 /** Write results to --out by extension: .json, .csv or .arrow. */
 export function writeResults(file: string, doc: ResultsDocument): void {
-  if (file.endsWith('.json')) writeFileAtomic(file, JSON.stringify(doc, null, 2) + '\n');
-  else if (file.endsWith('.csv')) writeFileAtomic(file, resultsCsv(doc));
-  else if (file.endsWith('.arrow')) writeFileAtomic(file, resultsArrow(doc));
-  else fail('usage', `--out: '${file}' must end in .json, .csv or .arrow`);
+  writeFileAtomic(file, encodeResults(formatOf(file, '--out', RESULTS_FORMATS), doc));
 }
 
 /** QEMU's migration parameter names, accepted as aliases (docs/output.md#qemu-parameter-names). */

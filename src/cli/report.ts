@@ -86,7 +86,7 @@ export const reportCommand = {
   describe: 'write one self-contained HTML report (charts inline) of replay or sweep results',
   builder: (y: Argv) =>
     // default: undefined keeps yargs from showing an array positional as "[required] [default: []]".
-    y.positional('results', { type: 'string', array: true, demandOption: true, default: undefined, describe: 'results: .json (replay --json / --out), .arrow, .parquet, .jsonl, .csv (sweep --out)' })
+    y.positional('results', { type: 'string', array: true, demandOption: true, default: undefined, describe: 'results: .json (replay --json / --out), .arrow, .feather, .parquet, .jsonl, .csv (sweep --out)' })
       .option('out', { type: 'string', demandOption: true, describe: 'the HTML file to write (.html)' })
       .option('title', { type: 'string', describe: 'the report\'s title' })
       .option('trace', { type: 'string', describe: 'a trace file for the trace summary, when the path the results name does not open from here (repeat for more)' })

@@ -4,13 +4,14 @@ import * as os from 'node:os';
 import type { Argv } from 'yargs';
 import { algorithms } from '../algorithms/index.js';
 import { fail } from '../errors.js';
+import { progressRenderer } from '../sweep/progress.js';
 import { runSweep, type SweepStats } from '../sweep/run.js';
 import { LINK_PARAMS } from '../params/link.js';
 import { checkDistinctOutputs, checkNotAnInput, checkWritable } from '../io/files.js';
 import { rateText } from '../plot/format.js';
 import { readFleetPlan } from '../run/fleet-plan.js';
 import { fleetCells, runFleetSweep } from '../sweep/fleet.js';
-import { formatOf } from '../sweep/formats.js';
+import { formatOf } from '../io/tables/index.js';
 import { expandTraces } from '../sweep/grid.js';
 import { checkAlgoSpec, formatTable, showProgress } from './common.js';
 import { pickAlgorithms } from './replay.js';
@@ -78,7 +79,7 @@ export const sweepCommand = {
         type: 'string', array: true,
         describe: `vary a parameter: name=v1,v2,… with units, or ranges a..b*factor (geometric), a..b+step (arithmetic); repeat for more. Names: any algorithm parameter, or ${LINK_PARAMS.map((p) => p.name).join(', ')}`,
       })
-      .option('out', { type: 'string', demandOption: true, describe: 'results, one row per run: .arrow (Arrow IPC stream), .parquet, .csv, .jsonl' })
+      .option('out', { type: 'string', demandOption: true, describe: 'results, one row per run: .arrow (Arrow IPC stream), .parquet, .csv, .jsonl, .json, .feather' })
       .option('rounds-out', { type: 'string', describe: 'the per-round table, keyed by runId (same formats)' })
       .option('jobs', { type: 'string', describe: `worker threads [default: the number of cores, ${os.availableParallelism()}]` })
       .option('shard', { type: 'string', describe: 'i/n: run only shard i (0 … n−1) of the grid, by runId hash' })
@@ -105,6 +106,15 @@ export const sweepCommand = {
       checkNotAnInput(String(argv['rounds-out']), inputs, '--rounds-out');
       checkDistinctOutputs(String(argv.out), '--out', String(argv['rounds-out']), '--rounds-out');
     }
+    // A signal (Ctrl-C, a scheduler's SIGTERM): the sweep writes what has finished, then
+    // the process exits (or the handler that removes unfinished outputs does).
+    const stop = new AbortController();
+    const onSignal = (signal: NodeJS.Signals) => {
+      stop.abort();
+      if (process.listenerCount(signal) === 0) process.exit(signal === 'SIGINT' ? 130 : 143);
+    };
+    const signals = ['SIGINT', 'SIGTERM'] as const;
+    for (const s of signals) process.prependOnceListener(s, onSignal);
     const stats = await runSweep({
       traces: argv.trace as string[],
       algorithms: pickAlgorithms(String(argv.algo)),
@@ -120,7 +130,8 @@ export const sweepCommand = {
       kernel: argv.kernel,
       share: argv.share,
       dryRun,
-      progress: showProgress(),
+    }, { onProgress: progressRenderer(showProgress()), signal: stop.signal }).finally(() => {
+      for (const s of signals) process.removeListener(s, onSignal);
     });
     process.stdout.write(argv.json ? JSON.stringify(stats, null, 2) + '\n' : summary(stats, dryRun));
   },

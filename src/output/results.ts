@@ -1,6 +1,10 @@
 // The replay result document (`replay --json`, docs/output.md) and its CSV and Arrow forms.
-import { Bool, Field, Float64, Int32, List, RecordBatch, Schema, Struct, Table, Utf8, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
+import { Bool, Field, Float64, Int32, List, RecordBatch, Schema, Struct, Table, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
 import type { ReplayResult } from '../engine/types.js';
+import { encodeArrowFile } from '../io/tables/arrow.js';
+import { csvRecord } from '../io/tables/csv.js';
+import { jsonText } from '../io/tables/json.js';
+import type { Format } from '../io/tables/types.js';
 import type { Trace } from '../trace/read.js';
 import { VERSION } from '../version.js';
 
@@ -31,16 +35,11 @@ export function resultsDocument(trace: Trace, link: ResultsDocument['link'], res
 
 const SCALARS = ['pagesSent', 'bytesSent', 'totalTimeS', 'downtimeMs', 'iterations', 'overheadRatio'] as const;
 
-function csvCell(v: unknown): string {
-  const s = String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-/** One CSV row per algorithm: trace, algorithm, metrics, stop reason, and the parameters as JSON. */
+/** One CSV row per algorithm: trace, algorithm, metrics (a missing one as null), stop reason, and the parameters as JSON. */
 export function resultsCsv(doc: ResultsDocument): string {
   const header = ['trace', 'algorithm', ...SCALARS, 'stopReason', 'wrapped', 'rounds', 'params'];
   const rows = doc.results.map((r) => [doc.trace.path, r.algorithm, ...SCALARS.map((k) => r[k]), r.stopReason, r.wrapped, r.rounds.length, JSON.stringify(r.params)]);
-  return [header, ...rows].map((row) => row.map(csvCell).join(',')).join('\n') + '\n';
+  return [header, ...rows].map((row) => csvRecord(row.map(String))).join('');
 }
 
 const ROUND_TYPE = new Struct([
@@ -64,5 +63,17 @@ export function resultsArrow(doc: ResultsDocument): Uint8Array {
   const table = new Table(columns);
   const metadata = new Map([['migreplay.version', VERSION], ['migreplay.link', JSON.stringify(doc.link)], ['migreplay.trace', JSON.stringify(doc.trace)]]);
   const withMeta = new Table(new Schema(table.schema.fields, metadata), table.batches.map((b) => new RecordBatch(new Schema(table.schema.fields, metadata), b.data)));
-  return tableToIPC(withMeta, 'file');
+  return encodeArrowFile(withMeta);
+}
+
+/** The formats replay --out writes: the document as JSON, a CSV row or an Arrow IPC file row per algorithm. */
+export const RESULTS_FORMATS: readonly Format[] = ['json', 'csv', 'arrow'];
+
+/** The bytes (or text) of the document in a results format. */
+export function encodeResults(format: Format, doc: ResultsDocument): string | Uint8Array {
+  switch (format) {
+    case 'json': return jsonText(doc);
+    case 'csv': return resultsCsv(doc);
+    default: return resultsArrow(doc);
+  }
 }

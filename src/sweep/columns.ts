@@ -7,16 +7,9 @@ import type { ReplayResult } from '../engine/types.js';
 import { LINK_PARAMS } from '../params/link.js';
 import type { RunSpec } from './grid.js';
 
-/** Column types, as Arrow sees them (Float64 numbers, Int32 small counts, Utf8 text, Bool). */
-export type ColumnType = 'utf8' | 'float64' | 'int32' | 'bool';
+import type { Column, ColumnType, Row } from '../io/tables/types.js';
 
-export interface Column {
-  name: string;
-  type: ColumnType;
-}
-
-/** A row: a value (or null) for each column, by name. */
-export type Row = Record<string, string | number | boolean | null>;
+export type { Column, ColumnType, Row };
 
 /** Which table a file holds (Arrow schema metadata `migreplay.table`). */
 export type TableKind = 'runs' | 'rounds';

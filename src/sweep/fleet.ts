@@ -3,8 +3,8 @@
 // Each fleet already runs its guests on every core (src/run/fleet.ts), so the cells run
 // one after another.
 import { fail } from '../errors.js';
-import { writeTable, formatOf } from './formats.js';
-import type { Column, Row } from './columns.js';
+import { writeTable, formatOf } from '../io/tables/index.js';
+import type { Column, Row } from '../io/tables/index.js';
 import { specKey } from '../params/index.js';
 import { FLEET_PARAMS } from '../params/fleet.js';
 import { expandItem, type SetTarget } from './params.js';

@@ -4,7 +4,7 @@
 import { fail } from '../errors.js';
 import { VERSION } from '../version.js';
 import { knownColumns, rowKey, sortRows, type Column, type Row } from './columns.js';
-import { formatOf, readTable, writeTable } from './formats.js';
+import { formatOf, readTable, writeTable } from '../io/tables/index.js';
 
 export interface MergeStats {
   parts: number;
@@ -43,7 +43,7 @@ export async function mergeFiles(parts: readonly string[], out: string, note: (l
   const stats: MergeStats = { parts: parts.length, rows: 0, duplicates: 0, conflicts: 0, torn: [], columns: 0 };
   let kind: string | undefined;
   for (const part of parts) {
-    const data = await readTable(part);
+    const data = await readTable(part, formatOf(part, part), { known: knownColumns() });
     if (data.tornBytes > 0) {
       stats.torn.push(part);
       note(`${part}: left out a torn last batch or line (${data.tornBytes} bytes) of an interrupted sweep`);

@@ -67,9 +67,9 @@ const zstdCodec = (data: Uint8Array): Uint8Array => zstdDecode(data, declaredLen
 
 /** Register the decoders (and the LZ4 encoder) with apache-arrow, and guard its metadata decoding; idempotent. */
 export function registerCodecs(): void {
+  guardFlatbuffers(); // throws, on every call, when the guard cannot reach apache-arrow
   if (registered) return;
   registered = true;
-  guardFlatbuffers();
   compressionRegistry.set(CompressionType.LZ4_FRAME, {
     encode: (data) => lz4.compress(data),
     decode: lz4Decode, // a fresh buffer: 8-byte aligned, as Int64 data needs

@@ -13,6 +13,7 @@
 // optional epochs list (`epoch,t_us`, every epoch, empty ones too) supplies the epochs
 // that have no rows.
 import { fail } from '../errors.js';
+import { csvFields, csvRecord } from '../io/tables/csv.js';
 import type { Trace } from './read.js';
 import { META_KEYS } from './schema.js';
 
@@ -142,7 +143,7 @@ export async function* csvEpochs(input: AsyncIterable<string | readonly string[]
     }
     if (!columns && /^[A-Za-z_]/.test(text)) {
       // The header: column names, in any order.
-      const names = text.split(',').map((s) => s.trim());
+      const names = csvFields(text).map((s) => s.trim());
       const seen = new Set<string>();
       index = { epoch: -1, t_us: -1, page: -1, comm: -1, immp: -1 };
       names.forEach((n, i) => {
@@ -157,7 +158,7 @@ export async function* csvEpochs(input: AsyncIterable<string | readonly string[]
       continue;
     }
     if (!columns) head();
-    const fields = text.split(',');
+    const fields = csvFields(text);
     if (fields.length !== columns!.length) fail('trace-rule', `${where}: expected ${columns!.length} fields '${columns!.join(',')}', got '${text.slice(0, 60)}'`);
     const field = (c: Column): string => fields[index[c]]!.trim();
     const epoch = wholeField(field('epoch'), 'epoch', where);
@@ -268,8 +269,9 @@ export function* traceToCsv(trace: Trace, tIs: 'start' | 'end'): Generator<strin
   head += metaText(trace.name, CSV_KEYS.tUs, tIs);
   const hasComm = trace.summary.hasComm;
   const hasImmp = trace.summary.hasImmp;
-  head += `epoch,t_us,page${hasComm ? ',comm' : ''}${hasImmp ? ',immp' : ''}\n`;
+  head += csvRecord(['epoch', 't_us', 'page', ...(hasComm ? ['comm'] : []), ...(hasImmp ? ['immp'] : [])]);
   yield head;
+  // The rows hold whole numbers only, which CSV never quotes: written directly (millions of rows).
   const none = `${hasComm ? ',' : ''}${hasImmp ? ',' : ''}`;
   const rows = (e: number, t: number, p: { pages: Uint32Array; comm?: Uint8Array; immp?: Uint8Array }): string => {
     if (p.pages.length === 0) return `${e},${t},${none}\n`;

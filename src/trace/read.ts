@@ -8,6 +8,7 @@ import {
 } from 'apache-arrow';
 import { ByteBuffer } from 'flatbuffers';
 import { fail, MigreplayError } from '../errors.js';
+import { Broken, hasArrowMagic, int32At, readFrame, type Frame } from '../io/ipc.js';
 import { registerCodecs } from './codecs.js';
 import {
   COLUMNS, DEFAULT_PAGE_SIZE, MAX_MEM_PAGES, META_KEYS, SCHEMA_VERSION,
@@ -34,8 +35,6 @@ export interface Trace {
   batches(): Iterable<EpochBatch>;
 }
 
-const MAGIC = 'ARROW1';
-
 /** A ByteSource over bytes in memory. */
 export function bytesSource(name: string, bytes: Uint8Array, chunkSize = 1 << 22): ByteSource {
   return {
@@ -48,18 +47,12 @@ export function bytesSource(name: string, bytes: Uint8Array, chunkSize = 1 << 22
   };
 }
 
-function hasMagic(bytes: Uint8Array): boolean {
-  if (bytes.byteLength < MAGIC.length) return false;
-  for (let i = 0; i < MAGIC.length; i++) if (bytes[i] !== MAGIC.charCodeAt(i)) return false;
-  return true;
-}
-
 // The IPC file form is the stream form behind an 8-byte magic, then a footer:
 // reading it as a stream keeps memory bounded; the trailing magic proves it is whole.
 function streamStart(src: ByteSource): number {
   if (src.size === 0) fail('not-arrow', `${src.name}: empty file, not an Arrow IPC trace`);
-  if (!hasMagic(src.read(0, 6))) return 0;
-  if (src.size < 14 || !hasMagic(src.read(src.size - 6, 6))) {
+  if (!hasArrowMagic(src.read(0, 6))) return 0;
+  if (src.size < 14 || !hasArrowMagic(src.read(src.size - 6, 6))) {
     fail('truncated', `${src.name}: Arrow IPC file is truncated (no footer); the capture or copy did not finish`);
   }
   return 8;
@@ -102,15 +95,8 @@ function checkFooterBlocks(src: ByteSource, reader: RecordBatchReader): void {
   if (!footer) return;
   for (let i = 0; i < footer.numRecordBatches; i++) {
     const at = Number(footer.getRecordBatch(i)?.offset ?? -1);
-    const head = at >= 0 ? src.read(at, 8) : new Uint8Array(0);
-    let prefix = 4;
-    let length = head.byteLength === 8 ? int32At(head, 0) : 0;
-    if (length === -1) {
-      length = int32At(head, 4);
-      prefix = 8;
-    }
-    const type = length > 0 && at + prefix + length <= src.size ? Message.decode(src.read(at + prefix, length)).headerType : undefined;
-    if (type !== MessageHeader.RecordBatch) throw new Error(`the footer's record batch ${i} is not a record batch message`);
+    const f = at >= 0 ? frameAt(src, at, src.size) : 'end';
+    if (f === 'end' || f instanceof Broken || f.message.headerType !== MessageHeader.RecordBatch) throw new Error(`the footer's record batch ${i} is not a record batch message`);
   }
 }
 
@@ -139,45 +125,12 @@ function detail(e: unknown, otherwise = 'its bytes are not valid Arrow data'): s
 // apache-arrow would otherwise read a second schema as a change of columns, a negative
 // buffer offset as one counted from the end of the body, a repeated key as its last value.
 
-/** Why a message cannot be read, as a phrase for a message. */
-class Broken {
-  constructor(readonly why: string) {}
-}
+// Read ahead this many bytes with each message's prefix: its metadata nearly always fits.
+const METADATA_READ = 4096;
 
-/** One IPC message, its framing checked: metadata and body within the bytes. */
-interface Frame { pos: number; message: Message; meta: Uint8Array; bodyLength: number; end: number }
-
-/** The message at `pos` (the stream part ends at `limit`), the end of the stream, or why it cannot be read. */
+/** The message at `pos` of a source whose stream part ends at `limit` (src/io/ipc.ts). */
 function frameAt(src: ByteSource, pos: number, limit: number): Frame | 'end' | Broken {
-  const left = limit - pos;
-  if (left <= 0) return 'end';
-  const head = src.read(pos, Math.min(8, left));
-  const cutPrefix = new Broken("the bytes end inside a message's length prefix");
-  if (head.byteLength < 4) return cutPrefix;
-  let prefix = 4;
-  let metaLength = int32At(head, 0);
-  if (metaLength === -1) {
-    if (head.byteLength < 8) return cutPrefix;
-    metaLength = int32At(head, 4);
-    prefix = 8;
-  }
-  if (metaLength === 0) return 'end'; // the end-of-stream marker
-  if (metaLength < 0) return new Broken(`a message length of ${metaLength} bytes`);
-  const room = left - prefix;
-  if (metaLength > room) return new Broken(`a message of ${metaLength} metadata bytes, but only ${room} follow`);
-  const meta = src.read(pos + prefix, metaLength);
-  if (meta.byteLength < metaLength) return new Broken(`a message of ${metaLength} metadata bytes, but only ${meta.byteLength} could be read`);
-  let message: Message;
-  try {
-    message = Message.decode(meta);
-  } catch {
-    return new Broken('message metadata that does not decode');
-  }
-  const bodyLength = message.bodyLength;
-  const bodyStart = pos + prefix + metaLength;
-  if (!Number.isSafeInteger(bodyLength) || bodyLength < 0) return new Broken(`a message body length of ${bodyLength} bytes`);
-  if (bodyLength > limit - bodyStart) return new Broken(`a message body of ${bodyLength} bytes, but only ${limit - bodyStart} follow`);
-  return { pos, message, meta, bodyLength, end: bodyStart + bodyLength };
+  return readFrame((from, length) => src.read(from, length), pos, limit, METADATA_READ);
 }
 
 /** The decoded header of a message, or undefined when its flatbuffer does not decode. */
@@ -571,8 +524,6 @@ function directLayout(schema: Schema): Layout | undefined {
 /** Sentinel: the direct reader cannot go on; the pass continues through apache-arrow. */
 const GIVE_UP = Symbol('give up');
 
-const int32At = (b: Uint8Array, at: number): number => (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24));
-
 /** A typed array over bytes [at, at+length) of `body`, copied only when misaligned. */
 function view<T>(make: new (buf: ArrayBuffer, off: number, len: number) => T, width: number, body: Uint8Array, at: number, bytes: number): T {
   const off = body.byteOffset + at;
@@ -648,38 +599,15 @@ function directBatch(header: ReturnType<Message['header']>, body: Uint8Array, la
   };
 }
 
-// Read ahead this many bytes with each message's prefix: its metadata nearly always fits.
-const METADATA_READ = 4096;
-
 /** The record batches of a trace through the direct reader; returns GIVE_UP (after yielding what it could) when it cannot go on. */
 function* directBatches(src: ByteSource, layout: Layout): Generator<EpochBatch, typeof GIVE_UP | undefined> {
   const start = streamStart(src);
   const limit = streamLimit(src, start);
-  let pos = start;
-  while (pos < limit) {
-    let head = src.read(pos, Math.min(8 + METADATA_READ, limit - pos));
-    if (head.byteLength < 4) return GIVE_UP;
-    // 0xFFFFFFFF then the metadata length, or (before Arrow 0.15) the length alone.
-    let prefix = 4;
-    let metaLength = int32At(head, 0);
-    if (metaLength === -1) {
-      if (head.byteLength < 8) return GIVE_UP;
-      metaLength = int32At(head, 4);
-      prefix = 8;
-    }
-    if (metaLength === 0) return undefined; // end-of-stream marker
-    if (metaLength < 0 || pos + prefix + metaLength > limit) return GIVE_UP;
-    if (prefix + metaLength > head.byteLength) head = src.read(pos, prefix + metaLength);
-    if (head.byteLength < prefix + metaLength) return GIVE_UP;
-    let message: Message;
-    try {
-      message = Message.decode(head.subarray(prefix, prefix + metaLength));
-    } catch {
-      return GIVE_UP;
-    }
-    const bodyStart = pos + prefix + metaLength;
-    const bodyLength = message.bodyLength;
-    if (!Number.isSafeInteger(bodyLength) || bodyLength < 0 || bodyStart + bodyLength > limit) return GIVE_UP;
+  for (let pos = start; pos < limit; ) {
+    const frame = frameAt(src, pos, limit);
+    if (frame === 'end') return undefined;
+    if (frame instanceof Broken) return GIVE_UP;
+    const { message, bodyStart, bodyLength } = frame;
     if (message.headerType === MessageHeader.Schema) {
       if (pos !== start) return GIVE_UP; // a second schema: leave it to apache-arrow
     } else if (message.headerType === MessageHeader.RecordBatch) {
@@ -696,7 +624,7 @@ function* directBatches(src: ByteSource, layout: Layout): Generator<EpochBatch, 
     } else {
       return GIVE_UP;
     }
-    pos = bodyStart + bodyLength;
+    pos = frame.end;
   }
   return undefined;
 }

@@ -5,6 +5,7 @@
 // pages held data at that moment (metadata `data_pages`, docs/trace-format.md).
 import * as fs from 'node:fs';
 import { fileSource } from '../io/files.js';
+import { csvFields } from '../io/tables/csv.js';
 import { registerCodecs } from '../trace/codecs.js';
 import { openTrace } from '../trace/read.js';
 import { TraceWriter } from '../trace/write.js';
@@ -132,7 +133,7 @@ export function guestTrace(i: GuestTraceInput): { migrateAtTraceUs: number; epoc
   for (let k = 1; k < lines.length; k++) {
     const line = lines[k];
     if (!line) continue;
-    const [p, v, e] = line.split(',').map(Number) as [number, number, number];
+    const [p, v, e] = csvFields(line).map(Number) as [number, number, number];
     const g = v >= firstVpn && v < endVpn ? v - firstVpn : -1;
     const list = map.get(p);
     if (list) list.push([e, g]);
