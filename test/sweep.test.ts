@@ -91,6 +91,21 @@ describe('grid', () => {
     expect(frac!.values).toEqual([0.1, 0.2, 0.3, 0.4, 0.5]);
   });
 
+  test('run ids do not depend on the working folder: shards run from other folders agree', () => {
+    const axes = parseSets(['bandwidth=1Gbit,10Gbit'], [precopy]);
+    const ids = () => expandGrid([GZIP9], [precopy], axes).map((r) => r.runId);
+    const here = process.cwd();
+    const before = ids();
+    try {
+      process.chdir(path.dirname(GZIP9));
+      expect(ids()).toEqual(before);
+      process.chdir(os.tmpdir());
+      expect(ids()).toEqual(before);
+    } finally {
+      process.chdir(here);
+    }
+  });
+
   test('an algorithm without a parameter does not vary over it; the link applies to all', () => {
     const axes = parseSets(['max-iters=5,10,15', 'bandwidth=1Gbit,10Gbit'], [precopy, qemu]);
     const runs = expandGrid(['a.arrow', 'b.arrow'], [precopy, qemu], axes);

@@ -99,9 +99,8 @@ export function globFiles(pattern: string): string[] {
 }
 
 /**
- * The spelling of a trace file that its run ids hash: relative to the working folder when
- * the file is inside it (however it was named: `./t.arrow`, `/abs/path/t.arrow`), else
- * absolute; so one file has one id whatever path names it.
+ * One spelling of a file named by a path that cannot be opened (so has no identity):
+ * relative to the working folder when inside it, else absolute.
  */
 export function traceSpelling(file: string): string {
   const abs = path.resolve(file);
@@ -187,7 +186,10 @@ export function expandGrid(traces: readonly string[], picked: readonly Algorithm
     });
     for (let t = 0; t < traces.length; t++) {
       for (const { params, given, link } of combos) {
-        const runId = runIdOf(traceSpelling(traces[t]!), algorithm.id, params, link);
+        // The path as given: shards run from other folders (a scheduler's job) with the same
+        // absolute paths get the same ids; --resume maps another spelling of a file to the
+        // one its rows have (plan.ts priorSpellings).
+        const runId = runIdOf(traces[t]!, algorithm.id, params, link);
         if (seen.has(runId)) continue;
         seen.add(runId);
         runs.push({ runId, traceIndex: t, trace: traces[t]!, algorithm: algorithm.id, params, given, link });
