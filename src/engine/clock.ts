@@ -28,8 +28,18 @@ export class TraceClock {
   /** Called when the clock enters an epoch (before any of its writes land), e.g. to change the rate. */
   onEpochStart: (epoch: StagedEpoch) => void = () => {};
 
+  /**
+   * spread: land the part of an epoch that time has passed only when the epoch ends or at
+   * settle(), not at every advance (the owner settles before anything looks at what
+   * landed). The same pages land, in fewer and larger lists: filtering an epoch once
+   * instead of at every short send.
+   */
+  deferPartial = false;
+
   // spread: how much of the current epoch (the cursor's) has landed, as a 31-bit fraction.
   private landed = FULL;
+  // spread, deferPartial: the trace time up to which the current epoch is due to have landed (-1: nothing due).
+  private dueUs = -1;
   private readonly part: StagedEpoch;
 
   constructor(
@@ -58,8 +68,13 @@ export class TraceClock {
       const target = this.traceUs + remaining * this.rate;
       if (this.rule === 'spread' && this.landed < FULL) {
         // The current epoch's writes up to the target (or its end) land now.
-        this.land(Math.min(target, cursor.nextUs));
-        if (target <= cursor.nextUs) break;
+        if (target <= cursor.nextUs) {
+          if (this.deferPartial) this.dueUs = target;
+          else this.land(target);
+          break;
+        }
+        this.dueUs = -1;
+        this.land(cursor.nextUs);
       }
       if (!(cursor.nextUs < target)) break;
       remaining -= (cursor.nextUs - this.traceUs) / this.rate;
@@ -71,6 +86,14 @@ export class TraceClock {
       else this.onEpoch(ep);
     }
     this.traceUs += remaining * this.rate;
+  }
+
+  /** Land what deferPartial has held back: afterwards every write before the clock's time has landed. */
+  settle(): void {
+    if (this.dueUs < 0) return;
+    const until = this.dueUs;
+    this.dueUs = -1;
+    this.land(until);
   }
 
   // spread: land the current epoch's pages whose write time is before `untilUs`.

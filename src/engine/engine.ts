@@ -29,6 +29,12 @@ export interface EngineNeeds {
   extraBitmaps?: number;
   /** Trace clocks (default 1): each walks the trace on its own time line, e.g. a slowed process. */
   clocks?: number;
+  /**
+   * The algorithm calls settle() before it reads anything the trace's writes change
+   * (DIRTY, its own onEpoch effects) other than where the engine does (beginRound,
+   * endRound, stopAndCopy): the engine may then land a spread epoch's writes in one go.
+   */
+  settles?: boolean;
 }
 
 /**
@@ -80,6 +86,7 @@ export class Engine {
       const cursor = new EpochCursor(trace, kernel, c * stage, startUs);
       const clock = new TraceClock(cursor, startUs, kernel, link.withinEpoch, clocks * stage + c * slice);
       clock.onEpoch = (e) => kernel.setBits(DIRTY, e.pagesOff, e.pagesLen);
+      clock.deferPartial = needs.settles === true;
       this.clocks.push(clock);
     }
   }
@@ -128,9 +135,15 @@ export class Engine {
     this.runTo(this.now + this.transmitUs(pages * this.pageSize));
   }
 
+  /** Land every write trace time has passed (needs.settles defers some until this). */
+  settle(): void {
+    for (const clock of this.clocks) clock.settle();
+  }
+
   /** Start a live round: the dirty log is cleaned (DIRTY cleared). */
   beginRound(): void {
     this.runTo(this.now);
+    this.settle();
     this.kernel.clear(DIRTY);
     this.roundStart = this.now;
     for (const clock of this.clocks) clock.roundStarts();
@@ -139,6 +152,7 @@ export class Engine {
   /** Close a live round and add it to the table. */
   endRound(sent: number, skipped: number, deferred: number): RoundRecord {
     this.runTo(this.now);
+    this.settle();
     const round: RoundRecord = {
       index: this.rounds.length,
       startS: this.roundStart / 1e6,
@@ -167,6 +181,7 @@ export class Engine {
   stopAndCopy(algorithm: string, params: Record<string, number | string | boolean>, pages: number, stopReason: string, cost: { bytes?: number; bytesPerS?: number; extraUs?: number } = {}): ReplayResult {
     const wrapped = this.wrapped;
     const start = this.now;
+    this.settle();
     // The guest stops (extraUs), then the rest crosses the link.
     const extraUs = cost.extraUs ?? 0;
     const transfer = extraUs + this.transmitUs(cost.bytes ?? pages * this.pageSize, cost.bytesPerS ?? this.bandwidth, start + extraUs);

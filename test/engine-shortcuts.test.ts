@@ -1,0 +1,67 @@
+// The engine's shortcuts change how a replay is computed, never its result: each is
+// checked here against the engine without it (fast-check, random wrapping traces).
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { resolveParams } from '../src/algorithms/params.js';
+import { findAlgorithm } from '../src/algorithms/index.js';
+import { Engine } from '../src/engine/engine.js';
+import { DEFAULT_LINK, type LinkParams } from '../src/engine/types.js';
+import { createKernel } from '../src/kernel/node.js';
+import { makeTrace, type TestEpoch } from './helpers.js';
+
+const SLOW = 120_000;
+
+// Small traces that a migration wraps many times: up to 40 pages, up to 12 epochs of
+// 1 µs to 0.2 s (QEMU's syncs come at ≥ 100 ms: long epochs put them inside one).
+const traceArb = fc
+  .record({
+    memPages: fc.integer({ min: 1, max: 40 }),
+    gaps: fc.array(fc.oneof(fc.integer({ min: 1, max: 4000 }), fc.integer({ min: 50_000, max: 200_000 })), { minLength: 1, maxLength: 12 }),
+    seed: fc.integer(),
+    density: fc.double({ min: 0, max: 1, noNaN: true }),
+    tail: fc.integer({ min: 1000, max: 5000 }),
+    dataPages: fc.option(fc.integer({ min: 0, max: 8 }), { nil: undefined }), // the rest start as zero pages
+    bandwidth: fc.constantFrom(1e5, 4e5, 1e6, 4e6),
+    startFrac: fc.double({ min: 0, max: 0.99, noNaN: true }),
+    withinEpoch: fc.constantFrom('start' as const, 'whole' as const, 'spread' as const, 'spread' as const), // spread: the one deferred
+  })
+  .map((r) => {
+    let s = r.seed >>> 0;
+    const rand = () => ((s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32);
+    let t = 0;
+    const epochs: TestEpoch[] = r.gaps.map((g) => {
+      t += g;
+      return [t, Array.from({ length: r.memPages }, (_, p) => p).filter(() => rand() < r.density)];
+    });
+    const durationUs = t + r.tail;
+    const extra: Record<string, string> = r.dataPages === undefined ? {} : { data_pages: `0-${Math.min(r.dataPages, r.memPages - 1)}` };
+    const trace = makeTrace({ memPages: r.memPages, pageSize: 1000, durationUs, extra }, epochs);
+    const link: LinkParams = { ...DEFAULT_LINK, bandwidthBytesPerS: r.bandwidth, startS: (r.startFrac * durationUs) / 1e6, withinEpoch: r.withinEpoch };
+    return { trace, link };
+  });
+
+const paramsArb = fc.record({
+  'downtime-limit': fc.constantFrom('0.5ms', '3ms', '20ms', '300ms'),
+  'max-time': fc.constantFrom('0.2s', '1s', '3s'),
+  'iterate-time': fc.constantFrom('1ms', '7ms', '50ms'),
+  'dirty-sync-period': fc.constantFrom('0', '0.05s', '1s'),
+});
+
+describe('deferred landing of spread epochs (needs.settles) gives the same results', () => {
+  const kernel = createKernel('wasm');
+  for (const id of ['qemu', 'auto-converge']) {
+    const algorithm = findAlgorithm(id)!;
+    it(`${id}: with and without it, on random wrapping traces under every --within-epoch rule`, () => {
+      expect(algorithm.needs?.settles).toBe(true);
+      fc.assert(
+        fc.property(traceArb, paramsArb, ({ trace, link }, given) => {
+          const own = Object.fromEntries(Object.entries(given).filter(([name]) => algorithm.params.some((p) => p.name === name)));
+          const values = resolveParams(algorithm, own);
+          const run = (settles: boolean) => algorithm.run(new Engine(trace, kernel, link, { ...algorithm.needs, settles }), values);
+          expect(run(true)).toEqual(run(false));
+        }),
+        { numRuns: 300 },
+      );
+    }, SLOW);
+  }
+});
