@@ -5,6 +5,7 @@ import { findAlgorithm } from '../algorithms/index.js';
 import type { LinkChannel } from '../engine/engine.js';
 import { MigreplayError } from '../errors.js';
 import { fileSource } from '../io/files.js';
+import { memoryBudget } from '../io/memory.js';
 import { createKernel } from '../kernel/node.js';
 import { openTrace } from '../trace/read.js';
 import { S_DONE, S_ERROR, S_REQUEST, type FleetWorkerData, type FleetWorkerReply } from './fleet.js';
@@ -35,7 +36,7 @@ const channel: LinkChannel = {
 let reply: FleetWorkerReply;
 let end = S_DONE;
 try {
-  const trace = openTrace(fileSource(data.trace), { keepDecodedBytes: 128 * 2 ** 20 });
+  const trace = openTrace(fileSource(data.trace), { keepDecodedBytes: memoryBudget() / data.guests }); // the guests' workers share the budget
   const result = replay(trace, findAlgorithm(data.algorithm)!, createKernel(data.kernel), data.link, data.params, channel);
   io[4 * i + 3] = result.totalTimeS * 1e6;
   reply = { result };

@@ -15,7 +15,8 @@ import { roundRows, ROUND_COLUMNS, runColumns, runRow, sortRows, type Column, ty
 import { AppendWriter, encodeTable, formatOf, readTable, writeTable, type Format, type TableData } from './formats.js';
 import { expandGrid, expandTraces, parseShard, shardOf, type RunSpec } from './grid.js';
 import { parseSets, type Axis } from './params.js';
-import { decodedBudget, decodedBytes, shareTrace, type ShareMode } from './shared.js';
+import { decodedBytes, shareTrace, type ShareMode } from './shared.js';
+import { memoryBudget } from '../io/memory.js';
 import type { SweepOutcome, SweepTask, SweepWorkerData } from './worker.js';
 
 export interface SweepOptions {
@@ -206,7 +207,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepStats> {
   const shareMode = o.share ?? 'auto';
   if (!['auto', 'bytes', 'decoded'].includes(shareMode)) fail('usage', `--share: '${shareMode}' is not one of auto, bytes, decoded`);
   const share: 'bytes' | 'decoded' = shareMode !== 'auto' ? shareMode
-    : traces.reduce((n, t) => n + decodedBytes(t.trace), 0) <= decodedBudget() ? 'decoded' : 'bytes';
+    : traces.reduce((n, t) => n + decodedBytes(t.trace), 0) <= memoryBudget() ? 'decoded' : 'bytes';
   const grid = expandGrid(traceFiles, o.algorithms, axes);
   const mine = shard ? grid.filter((r) => shardOf(r.runId, shard.count) === shard.index) : grid;
   const perAlgorithm: Record<string, number> = {};
