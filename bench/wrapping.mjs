@@ -171,7 +171,7 @@ async function gridSection() {
   return {
     command: `migreplay sweep --trace traces/xz6.arrow --algo qemu --set bandwidth=${GRID_BANDWIDTHS} --set downtime-limit=${GRID_LIMITS} --set max-time=3600s --out F --jobs 2`,
     reference: 'migreplay replay traces/xz6.arrow --algo qemu --json (converges: 4 rounds), median of 3',
-    runs: stats.runs ?? null,
+    runs: stats.gridRuns ?? null,
     gridWallMs: grid.wallMs, gridCpuMs: grid.cpuMs,
     oneWallMs: oneWall, oneCpuMs: oneCpu,
     wallRatio: r3(grid.wallMs / oneWall),
