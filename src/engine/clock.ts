@@ -36,6 +36,17 @@ export class TraceClock {
    */
   deferPartial = false;
 
+  /**
+   * Set by the engine when it has an index of epoch unions (needs.settles): once the
+   * trace has wrapped, whole epochs that land through `hook` are only counted, and
+   * handed to landRows(first row, count) at settle() — one union of bitmaps in place of
+   * a setBits per epoch. Off as soon as onEpoch is anything but `hook`.
+   */
+  rowsTo?: { hook: (epoch: StagedEpoch) => void; epochs: number; landRows: (row: number, count: number) => void };
+  // rowsTo: the whole epochs counted and not yet landed: rows pendRow, pendRow + 1, … (wrapping), pendCount of them.
+  private pendRow = 0;
+  private pendCount = 0;
+
   // spread: how much of the current epoch (the cursor's) has landed, as a 31-bit fraction.
   private landed = FULL;
   // spread, deferPartial: the trace time up to which the current epoch is due to have landed (-1: nothing due).
@@ -83,17 +94,34 @@ export class TraceClock {
       ep.repeat = false;
       this.onEpochStart(ep);
       if (this.rule === 'spread') this.landed = 0;
-      else this.onEpoch(ep);
+      else this.whole(ep);
     }
     this.traceUs += remaining * this.rate;
   }
 
   /** Land what deferPartial has held back: afterwards every write before the clock's time has landed. */
   settle(): void {
+    if (this.pendCount > 0) {
+      const count = this.pendCount;
+      this.pendCount = 0;
+      this.rowsTo!.landRows(this.pendRow, count);
+    }
     if (this.dueUs < 0) return;
     const until = this.dueUs;
     this.dueUs = -1;
     this.land(until);
+  }
+
+  // All of an epoch lands: now, or (rowsTo, after the first wrap) at the next settle.
+  private whole(ep: StagedEpoch): void {
+    const to = this.rowsTo;
+    if (to === undefined || this.cursor.pass === 0 || this.onEpoch !== to.hook) {
+      this.onEpoch(ep);
+      return;
+    }
+    if (this.pendCount > 0 && (this.pendRow + this.pendCount) % to.epochs !== ep.row) this.settle(); // not the next row: never here in practice
+    if (this.pendCount === 0) this.pendRow = ep.row;
+    this.pendCount++;
   }
 
   // spread: land the current epoch's pages whose write time is before `untilUs`.
@@ -106,7 +134,7 @@ export class TraceClock {
       // spread fraction is in [0, FULL), so filtering would copy every list unchanged:
       // hand over the cursor's own lists instead.
       this.landed = FULL;
-      if (c.pagesLen > 0) this.onEpoch(c);
+      if (c.pagesLen > 0) this.whole(c);
       return;
     }
     const seed = epochSeed(c.row);

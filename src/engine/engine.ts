@@ -2,7 +2,7 @@
 // runs in µs from 0; each trace clock (src/engine/clock.ts) runs from --start at
 // `rate` trace-µs per migration-µs (1 unless the guest, or one process in it, is
 // slowed) and lands each epoch's writes under the --within-epoch rule.
-import { fail } from '../errors.js';
+import { EXIT_RUN_FAILED, fail } from '../errors.js';
 import type { Bitmap, Kernel } from '../kernel/types.js';
 import type { Trace } from '../trace/read.js';
 import { TraceClock } from './clock.js';
@@ -22,6 +22,9 @@ export const MAX_WRAPS = 10_000;
 
 /** List-area entries each algorithm may use as scratch, after the staging area. */
 export const SCRATCH_LISTS = 1 << 16;
+
+/** The most memory the index of epoch unions may take (needs.settles), bytes; a larger trace goes without. */
+export const INDEX_BYTES = 32 * 2 ** 20;
 
 /** What an algorithm asks of the engine at set-up. */
 export interface EngineNeeds {
@@ -66,6 +69,10 @@ export class Engine {
   private readonly startUs: number;
   private nextBitmap = FIRST_FREE_BITMAP;
   private readonly bitmapCount: number;
+  // The index of epoch unions: bitmap indexBase + j·epochs + i holds the pages of rows
+  // [i, i + 2^j) of the trace (a sparse table), built at the first wrap; 0 levels: none.
+  private readonly indexLevels: number;
+  private indexBuilt = false;
 
   constructor(readonly trace: Trace, kernel: Kernel, readonly link: LinkParams, needs: EngineNeeds = {}, private readonly channel?: LinkChannel) {
     this.kernel = kernel;
@@ -73,7 +80,11 @@ export class Engine {
     this.pageSize = trace.meta.pageSize;
     this.bandwidth = link.bandwidthBytesPerS;
     this.bitmapCount = FIRST_FREE_BITMAP + (needs.extraBitmaps ?? 0);
-    kernel.init(this.memPages, this.bitmapCount);
+    const epochs = trace.summary.epochs;
+    const levels = 32 - Math.clz32(epochs);
+    const wanted = needs.settles === true && !channel && epochs > 1 && epochs * levels * Math.ceil(this.memPages / 128) * 16 <= INDEX_BYTES;
+    this.indexLevels = wanted ? levels : 0;
+    kernel.init(this.memPages, this.bitmapCount + this.indexLevels * epochs);
     // List area: each clock's staged batch, each clock's spread slice of an epoch, then scratch.
     const stage = stageCapacity(trace);
     const slice = 3 * trace.summary.maxEpochPages;
@@ -87,6 +98,7 @@ export class Engine {
       const clock = new TraceClock(cursor, startUs, kernel, link.withinEpoch, clocks * stage + c * slice);
       clock.onEpoch = (e) => kernel.setBits(DIRTY, e.pagesOff, e.pagesLen);
       clock.deferPartial = needs.settles === true;
+      if (this.indexLevels > 0) clock.rowsTo = { hook: clock.onEpoch, epochs, landRows: (row, count) => this.landRows(row, count) };
       this.clocks.push(clock);
     }
   }
@@ -133,6 +145,48 @@ export class Engine {
   send(pages: number): void {
     this.pagesSent += pages;
     this.runTo(this.now + this.transmitUs(pages * this.pageSize));
+  }
+
+  // DIRTY |= the pages of `count` rows from `row` (wrapping), through the index.
+  private landRows(row: number, count: number): void {
+    const epochs = this.trace.summary.epochs;
+    if (!this.indexBuilt) this.buildIndex();
+    if (count >= epochs) return this.orRows(0, epochs);
+    const end = row + count;
+    if (end <= epochs) return this.orRows(row, end);
+    this.orRows(row, epochs);
+    this.orRows(0, end - epochs);
+  }
+
+  // DIRTY |= the pages of rows [from, to): two bitmaps of the sparse table.
+  private orRows(from: number, to: number): void {
+    const epochs = this.trace.summary.epochs;
+    const j = 31 - Math.clz32(to - from);
+    const base = this.bitmapCount + j * epochs;
+    this.kernel.or(DIRTY, DIRTY, base + from);
+    if (to - (1 << j) > from) this.kernel.or(DIRTY, DIRTY, base + to - (1 << j));
+  }
+
+  // One pass over the trace: each row's pages, then the unions of 2, 4, 8 … rows.
+  private buildIndex(): void {
+    const k = this.kernel;
+    const epochs = this.trace.summary.epochs;
+    const area = this.scratchOffset + SCRATCH_LISTS; // the list area beyond every clock's and the algorithm's
+    let row = 0;
+    for (const b of this.trace.batches()) {
+      if (b.length === 0) continue;
+      if (row + b.length > epochs) break;
+      k.lists(area + b.pages.length).set(b.pages, area);
+      for (let i = 0; i < b.length; i++, row++) k.setBits(this.bitmapCount + row, area + b.offsets[i]!, b.offsets[i + 1]! - b.offsets[i]!);
+    }
+    if (row !== epochs) fail('truncated', `${this.trace.name}: a pass over the trace found ${row} epochs, not ${epochs}: the file changed since it was opened, or is corrupt`, EXIT_RUN_FAILED);
+    for (let j = 1; j < this.indexLevels; j++) {
+      const half = 1 << (j - 1);
+      const at = this.bitmapCount + j * epochs;
+      const below = at - epochs;
+      for (let i = 0; i + (1 << j) <= epochs; i++) k.or(at + i, below + i, below + i + half);
+    }
+    this.indexBuilt = true;
   }
 
   /** Land every write trace time has passed (needs.settles defers some until this). */
