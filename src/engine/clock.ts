@@ -116,6 +116,7 @@ export class TraceClock {
   private whole(ep: StagedEpoch): void {
     const to = this.rowsTo;
     if (to === undefined || this.cursor.pass === 0 || this.onEpoch !== to.hook) {
+      this.cursor.ensureStaged();
       this.onEpoch(ep);
       return;
     }
@@ -137,6 +138,7 @@ export class TraceClock {
       if (c.pagesLen > 0) this.whole(c);
       return;
     }
+    c.ensureStaged();
     const seed = epochSeed(c.row);
     const k = this.kernel;
     const part = this.part;
@@ -158,6 +160,7 @@ export class TraceClock {
   roundStarts(): void {
     const c = this.cursor;
     if (this.rule !== 'whole' || c.ordinal < 0 || !(c.nextUs > this.traceUs)) return;
+    c.ensureStaged();
     c.repeat = true;
     this.onEpoch(c);
     c.repeat = false;

@@ -98,7 +98,10 @@ export class Engine {
       const clock = new TraceClock(cursor, startUs, kernel, link.withinEpoch, clocks * stage + c * slice);
       clock.onEpoch = (e) => kernel.setBits(DIRTY, e.pagesOff, e.pagesLen);
       clock.deferPartial = needs.settles === true;
-      if (this.indexLevels > 0) clock.rowsTo = { hook: clock.onEpoch, epochs, landRows: (row, count) => this.landRows(row, count) };
+      if (this.indexLevels > 0) {
+        clock.rowsTo = { hook: clock.onEpoch, epochs, landRows: (row, count) => this.landRows(row, count) };
+        cursor.lazyStage = true;
+      }
       this.clocks.push(clock);
     }
   }
