@@ -122,14 +122,19 @@ async function peerSection() {
   const reps = [];
   for (let r = 0; r < REPS; r++) {
     const got = {};
-    for (const which of r % 2 ? ['peer', 'replay'] : ['replay', 'peer']) {
+    for (const which of r % 2 ? ['peer', 'noOracle', 'replay'] : ['replay', 'noOracle', 'peer']) {
       if (which === 'peer' && !numpyVersion) continue;
       log(`wrapping: ${which}, repetition ${r + 1}/${REPS}`);
-      got[which] = which === 'replay' ? await runProcess(process.execPath, replayArgs) : await runProcess('python3', peerArgs);
+      // --format qmp: the same replay without the oracle distance (QEMU's shape has no room for it).
+      got[which] = which === 'replay' ? await runProcess(process.execPath, replayArgs)
+        : which === 'noOracle' ? await runProcess(process.execPath, [...replayArgs.slice(0, -1), '--format', 'qmp'])
+        : await runProcess('python3', peerArgs);
     }
     reps.push(got);
   }
   const results = JSON.parse(reps[0].replay.stdout).results[0];
+  out.oracleShareCpu = r3(median(reps.map((x) => (x.replay.cpuMs - x.noOracle.cpuMs) / x.noOracle.cpuMs)));
+  out.noOracle = { wallMs: median(reps.map((x) => x.noOracle.wallMs)), cpuMs: median(reps.map((x) => x.noOracle.cpuMs)) };
   out.replay = { wallMs: median(reps.map((x) => x.replay.wallMs)), cpuMs: median(reps.map((x) => x.replay.cpuMs)), maxRssMB: r3(median(reps.map((x) => x.replay.maxRssKiB)) / 1024), totalTimeS: results.totalTimeS, iterations: results.iterations, wrapped: results.wrapped };
   if (numpyVersion) {
     const p = JSON.parse(reps[0].peer.stdout);
@@ -199,6 +204,7 @@ const doc = {
     peer.numpy
       ? { target: `wrapping replay, numpy peer ÷ replay, wall time${quick ? ' (--quick: scaled-down trace)' : ''}`, value: peer.numpyOverReplayWall, min: 2, met: peer.numpyOverReplayWall >= 2 }
       : { target: 'wrapping replay, numpy peer ÷ replay: not measured (python3 with numpy not found)', value: null, met: null },
+    { target: 'wrapping replay, the oracle distance\'s CPU time ÷ the replay without it (--format qmp)', value: peer.oracleShareCpu, max: 0.2, met: peer.oracleShareCpu <= 0.2 },
     { target: 'wrapping replay, peak RSS (default memory budget), MB', value: peer.replay.maxRssMB, max: 450, met: peer.replay.maxRssMB <= 450 },
     { target: 'wrapping replay, peak RSS with --memory 64MiB (streaming), MB', value: peer.streamed.maxRssMB, max: 300, met: peer.streamed.maxRssMB <= 300 },
     { target: `QEMU grid (${grid.runs ?? '?'} cells) wall ÷ one converging replay wall${quick ? ' (--quick: 10 cells)' : ''}`, value: grid.wallRatio, max: 5, met: grid.wallRatio <= 5 },
@@ -208,6 +214,7 @@ doc.summary = [
   'wrapping (bench/wrapping.mjs):',
   `  trace: ${peer.trace.gen}: ${(peer.trace.pageWrites / 1e6).toFixed(1)} M page writes, ${(peer.trace.bytes / 1e6).toFixed(0)} MB; the migration runs ${r3(peer.replay.totalTimeS)} s (${peer.replay.iterations} rounds${peer.replay.wrapped ? ', wrapped' : ''})`,
   `  replay: ${peer.replay.wallMs} ms wall, ${peer.replay.cpuMs} ms CPU, ${peer.replay.maxRssMB} MB peak RSS; with --memory 64MiB ${peer.streamed.wallMs} ms wall, ${peer.streamed.cpuMs} ms CPU, ${peer.streamed.maxRssMB} MB`,
+  `  the oracle distance: ${peer.noOracle.cpuMs} ms CPU without it (--format qmp): +${r3(100 * peer.oracleShareCpu)} %`,
   peer.numpy
     ? `  numpy peer: ${peer.numpy.wallMs} ms wall, ${peer.numpy.cpuMs} ms CPU, ${peer.numpy.maxRssMB} MB; numpy ÷ replay ×${peer.numpyOverReplayWall} wall, ×${peer.numpyOverReplayCpu} CPU; same result: ${peer.sameResult ? 'yes' : 'NO'}`
     : '  numpy peer: skipped (python3 with numpy not found)',
