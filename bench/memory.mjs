@@ -21,6 +21,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+/** The memory budget the replays get: smaller than either trace, so both stream. */
+const MEMORY = '64MiB';
+
 // Hook mode: loaded with --import into the measured process.
 const hook = new URL(import.meta.url).searchParams.get('rss');
 if (hook) {
@@ -31,9 +34,6 @@ if (hook) {
 } else {
   await main();
 }
-
-/** The memory budget the replays get: smaller than either trace, so both stream. */
-const MEMORY = '64MiB';
 
 async function main() {
   const args = process.argv.slice(2);
