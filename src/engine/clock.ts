@@ -101,15 +101,17 @@ export class TraceClock {
 
   /** Land what deferPartial has held back: afterwards every write before the clock's time has landed. */
   settle(): void {
+    // The partial first: an epoch due in full counts as a whole one, for the rows below.
+    if (this.dueUs >= 0) {
+      const until = this.dueUs;
+      this.dueUs = -1;
+      this.land(until);
+    }
     if (this.pendCount > 0) {
       const count = this.pendCount;
       this.pendCount = 0;
       this.rowsTo!.landRows(this.pendRow, count);
     }
-    if (this.dueUs < 0) return;
-    const until = this.dueUs;
-    this.dueUs = -1;
-    this.land(until);
   }
 
   // All of an epoch lands: now, or (rowsTo, after the first wrap) at the next settle.
