@@ -16,6 +16,9 @@
 //   sweep    bench/sweep.mjs: runs/s of `--jobs 2` vs `--jobs 1`.
 //   zstd     bench/zstd.mjs: ZSTD decoding (wasm libzstd, fzstd, native zstd) and a ZSTD
 //            trace's `replay --algo precopy` CPU time ÷ the same trace plain.
+//   wrapping bench/wrapping.mjs: a replay that wraps its trace ~13 times ÷ a numpy peer
+//            (when python3 has numpy), its peak RSS kept and streamed, and the 40-cell QEMU
+//            grid on xz6 ÷ one converging replay.
 // Prints a table and writes bench/results/latest.json: every figure with its unit, the
 // machine (CPU, cores, load, node, AssemblyScript, C compiler) and the target ratios.
 // Generated traces are cached in $TMPDIR/migreplay-bench/ (several GB; never in the repo).
@@ -40,7 +43,7 @@ const opt = (name, fallback) => {
 const optAll = (name) => args.flatMap((a, i) => (a === name && args[i + 1] !== undefined ? [args[i + 1]] : []));
 const quick = flag('--quick');
 const asJson = flag('--json');
-const SECTIONS = ['kernels', 'engine', 'memory', 'sweep', 'zstd'];
+const SECTIONS = ['kernels', 'engine', 'memory', 'sweep', 'zstd', 'wrapping'];
 const only = opt('--only', SECTIONS.join(',')).split(',');
 for (const s of only) if (!SECTIONS.includes(s)) throw new Error(`--only: unknown section '${s}' (${SECTIONS.join(', ')})`);
 const REPS = Number(opt('--reps', quick ? '3' : '9'));
@@ -261,6 +264,7 @@ function printReport(doc) {
   }
   if (doc.memory) console.log(doc.memory.summary.join('\n') + '\n');
   if (doc.zstd) console.log(doc.zstd.summary.join('\n') + '\n');
+  if (doc.wrapping) console.log(doc.wrapping.summary.join('\n') + '\n');
   if (doc.notes.length) console.log(doc.notes.map((n) => `note: ${n}`).join('\n') + '\n');
   if (doc.sweep?.results) {
     console.log('sweep (bench/sweep.mjs):');
@@ -298,6 +302,11 @@ if (only.includes('zstd')) {
   log('zstd: bench/zstd.mjs');
   doc.zstd = await runJson('./zstd.mjs', quick ? ['--quick'] : []);
   targets.push(...doc.zstd.targets);
+}
+if (only.includes('wrapping')) {
+  log('wrapping: bench/wrapping.mjs');
+  doc.wrapping = await runJson('./wrapping.mjs', quick ? ['--quick'] : []);
+  targets.push(...doc.wrapping.targets);
 }
 if (only.includes('sweep')) {
   if (existsSync(fileURLToPath(new URL('../dist/sweep/run.js', import.meta.url)))) {

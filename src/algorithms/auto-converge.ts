@@ -25,7 +25,7 @@ export const autoConverge: Algorithm = {
     { name: 'throttle-max', kind: 'percent', default: 99, min: 1, max: 99, doc: 'throttle at most this much, % (max-cpu-throttle)' },
     { name: 'dirty-sync-period', kind: 'duration', default: 5, doc: 'sync the dirty log when no sync came for this long (QEMU 9.2+ cpu_throttle_dirty_sync_timer, 5 s; 0: off, as before 9.2)' },
   ],
-  needs: { extraBitmaps: QEMU_BITMAPS },
+  needs: { extraBitmaps: QEMU_BITMAPS, settles: true },
   run(e, p) {
     const trigger = p.throttleTrigger as number;
     let throttle = 0;

@@ -14,6 +14,8 @@ export const precopy: Algorithm = {
     { name: 'max-iters', kind: 'int', default: 29, min: 1, unit: 'rounds', doc: 'live rounds at most, the full copy included' },
     { name: 'stop-bytes', kind: 'size', default: 256 * 1024, doc: 'stop when a round dirtied fewer bytes than this' },
   ],
+  // The shared loop reads DIRTY only after endRound (settled): the engine may defer landings.
+  needs: { settles: true },
   run(e, p) {
     const maxIters = p.maxIters as number;
     const stopBytes = p.stopBytes as number;

@@ -105,7 +105,9 @@ class PageCosts {
 
   /** Pages written since the last look hold data now. */
   written(): void {
-    if (this.on) this.e.kernel.andNot(this.nodata, this.nodata, DIRTY);
+    if (!this.on) return;
+    this.e.settle();
+    this.e.kernel.andNot(this.nodata, this.nodata, DIRTY);
   }
 
   /** Bytes beyond pages × page_size for sending `normal` data pages and `zero` zero pages. */
@@ -292,6 +294,7 @@ export function unthrottled(e: Engine, p: ParamValues): number {
  */
 function stopAndCopyQemu(e: Engine, algorithm: string, p: ParamValues, costs: PageCosts): ReplayResult {
   const k = e.kernel;
+  e.settle();
   costs.written();
   k.or(SEND, SEND, DIRTY);
   const pages = k.popcount(SEND);
@@ -313,7 +316,7 @@ export const qemu: Algorithm = {
   source: 'QEMU 10.0 migration/migration.c (migration_iteration_run, migration_update_counters, migration_completion_precopy) and migration/ram.c (ram_save_setup, ram_save_iterate, ram_save_complete)',
   summary: 'QEMU pre-copy: sync the dirty bitmap when pending < measured bandwidth × downtime-limit; switch over at or below it; no iteration cap',
   params: QEMU_PARAMS,
-  needs: { extraBitmaps: QEMU_BITMAPS },
+  needs: { extraBitmaps: QEMU_BITMAPS, settles: true },
   run: (e, p) => {
     const [nodata, scratch] = e.bitmaps(QEMU_BITMAPS);
     return runQemu(e, 'qemu', p, { nodata: nodata!, scratch: scratch! });

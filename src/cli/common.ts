@@ -1,6 +1,7 @@
 // What the commands share: opening traces, picking a kernel, formatting tables.
 import { fail } from '../errors.js';
 import { fileSource } from '../io/files.js';
+import { memoryBudget } from '../io/memory.js';
 import { createKernel } from '../kernel/node.js';
 import type { Kernel } from '../kernel/types.js';
 import { openTrace, type Trace } from '../trace/read.js';
@@ -10,17 +11,14 @@ export function loadTrace(path: string): Trace {
   return openTrace(fileSource(path));
 }
 
-/** Traces whose decoded epochs take at most this many bytes are kept decoded for replays. */
-export const KEEP_DECODED_BYTES = 128 * 2 ** 20;
-
 /**
- * Open a trace for several replays (one per algorithm, the oracle, within-epoch ranges):
- * a trace that decodes to at most KEEP_DECODED_BYTES keeps the epochs its validating pass
- * decoded, so later passes skip the Arrow decoding (ZSTD above all); a larger one is read
- * from the file on every pass, in bounded memory.
+ * Open a trace for several passes (one per algorithm, every wrap, the oracle, within-epoch
+ * ranges): a trace that decodes to at most `budget` bytes (the memory budget,
+ * src/io/memory.ts) keeps the epochs its validating pass decoded, so later passes neither
+ * read nor decode again; a larger one is read from the file on every pass, in bounded memory.
  */
-export function loadTraceForReplays(path: string): Trace {
-  return openTrace(fileSource(path), { keepDecodedBytes: KEEP_DECODED_BYTES });
+export function loadTraceForReplays(path: string, budget: number = memoryBudget()): Trace {
+  return openTrace(fileSource(path), { keepDecodedBytes: budget });
 }
 
 /**

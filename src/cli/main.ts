@@ -19,6 +19,7 @@ import { reportCommand } from './report.js';
 import { inspectCommand } from './inspect.js';
 import { QEMU_ALIASES, replayCommand } from './replay.js';
 import { negativeValue, usageError } from './usage.js';
+import { MEMORY_ENV, setMemoryBudget } from '../io/memory.js';
 
 function report(e: unknown, debug: boolean): number {
   abortAllOutputs();
@@ -101,9 +102,11 @@ export async function main(args: string[]): Promise<number> {
     .command(exploreCommand)
     .command(validateCommand)
     .option('debug', { type: 'boolean', describe: 'show the stack of internal errors', global: true })
+    .option('memory', { type: 'string', describe: 'memory budget for decoded traces, e.g. 2GiB: a trace that fits is read and decoded once, a larger one streamed from its file on every pass [default: half the free memory]', global: true })
     .middleware((argv: Record<string, unknown>, y?: unknown) => {
       options = declaredOptions(y); // the command's, for a "did you mean" on an unknown one
       onceEach(args, argv, y);
+      if (argv.memory !== undefined) setMemoryBudget(argv.memory as string);
     }, true)
     .demandCommand(1, 'name a command (replay, fleet, sweep, merge, inspect, convert, gen, report, capture, explore, validate)')
     .strict()
@@ -121,10 +124,14 @@ export async function main(args: string[]): Promise<number> {
   // later showHelp() we never make: ~90 ms of string widths for replay's options.
   (cli as unknown as { getInternalMethods(): { getUsageInstance(): { cacheHelpMessage(): void } } })
     .getInternalMethods().getUsageInstance().cacheHelpMessage = () => {};
+  const memoryBefore = process.env[MEMORY_ENV]; // --memory holds for this run only (runCli runs several in one process)
   try {
     await cli.parseAsync();
   } catch (e) {
     return report(e, debug);
+  } finally {
+    if (memoryBefore === undefined) delete process.env[MEMORY_ENV];
+    else process.env[MEMORY_ENV] = memoryBefore;
   }
   return 0;
 }

@@ -89,7 +89,7 @@ export const sweepCommand = {
       .option('batch', { type: 'string', default: '1000', describe: 'write a batch every N finished runs (and at least every second)' })
       .option('json', { type: 'boolean', default: false, describe: 'print the summary (runs, already done, time, rate, per algorithm) as one JSON document' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'count the runs (per algorithm, already done), replay nothing' })
-      .option('share', { choices: ['auto', 'bytes', 'decoded'] as const, default: 'auto' as const, describe: 'how workers get the traces: decoded once into shared memory (fast), the file bytes (each run decodes), or auto: decoded when it fits in a quarter of the memory' })
+      .option('share', { choices: ['auto', 'bytes', 'decoded'] as const, default: 'auto' as const, describe: 'how workers get the traces: decoded once into shared memory (fast), the file bytes (each run decodes), or auto: decoded when it fits in the memory budget (--memory)' })
       .option('kernel', { choices: ['wasm', 'js'] as const, default: 'wasm' as const, describe: 'kernel: the WebAssembly one or the TypeScript reference' })
       .example('$0 sweep --trace "traces/*.arrow" --algo precopy,xen,qemu --set bandwidth=100Mbit..10Gbit*2 --out sweep.arrow', '3 algorithms × 7 bandwidths on every shipped trace')
       .example('$0 sweep --plan drain.yaml --set policy=sequential,parallel --set max-concurrent=1..4+1 --out fleets.csv', 'a fleet under 2 policies × 4 limits')

@@ -28,8 +28,29 @@ export class TraceClock {
   /** Called when the clock enters an epoch (before any of its writes land), e.g. to change the rate. */
   onEpochStart: (epoch: StagedEpoch) => void = () => {};
 
+  /**
+   * spread: land the part of an epoch that time has passed only when the epoch ends or at
+   * settle(), not at every advance (the owner settles before anything looks at what
+   * landed). The same pages land, in fewer and larger lists: filtering an epoch once
+   * instead of at every short send.
+   */
+  deferPartial = false;
+
+  /**
+   * Set by the engine when it has an index of epoch unions (needs.settles): once the
+   * trace has wrapped, whole epochs that land through `hook` are only counted, and
+   * handed to landRows(first row, count) at settle() — one union of bitmaps in place of
+   * a setBits per epoch. Off as soon as onEpoch is anything but `hook`.
+   */
+  rowsTo?: { hook: (epoch: StagedEpoch) => void; epochs: number; landRows: (row: number, count: number) => void };
+  // rowsTo: the whole epochs counted and not yet landed: rows pendRow, pendRow + 1, … (wrapping), pendCount of them.
+  private pendRow = 0;
+  private pendCount = 0;
+
   // spread: how much of the current epoch (the cursor's) has landed, as a 31-bit fraction.
   private landed = FULL;
+  // spread, deferPartial: the trace time up to which the current epoch is due to have landed (-1: nothing due).
+  private dueUs = -1;
   private readonly part: StagedEpoch;
 
   constructor(
@@ -58,8 +79,13 @@ export class TraceClock {
       const target = this.traceUs + remaining * this.rate;
       if (this.rule === 'spread' && this.landed < FULL) {
         // The current epoch's writes up to the target (or its end) land now.
-        this.land(Math.min(target, cursor.nextUs));
-        if (target <= cursor.nextUs) break;
+        if (target <= cursor.nextUs) {
+          if (this.deferPartial) this.dueUs = target;
+          else this.land(target);
+          break;
+        }
+        this.dueUs = -1;
+        this.land(cursor.nextUs);
       }
       if (!(cursor.nextUs < target)) break;
       remaining -= (cursor.nextUs - this.traceUs) / this.rate;
@@ -68,9 +94,37 @@ export class TraceClock {
       ep.repeat = false;
       this.onEpochStart(ep);
       if (this.rule === 'spread') this.landed = 0;
-      else this.onEpoch(ep);
+      else this.whole(ep);
     }
     this.traceUs += remaining * this.rate;
+  }
+
+  /** Land what deferPartial has held back: afterwards every write before the clock's time has landed. */
+  settle(): void {
+    // The partial first: an epoch due in full counts as a whole one, for the rows below.
+    if (this.dueUs >= 0) {
+      const until = this.dueUs;
+      this.dueUs = -1;
+      this.land(until);
+    }
+    if (this.pendCount > 0) {
+      const count = this.pendCount;
+      this.pendCount = 0;
+      this.rowsTo!.landRows(this.pendRow, count);
+    }
+  }
+
+  // All of an epoch lands: now, or (rowsTo, after the first wrap) at the next settle.
+  private whole(ep: StagedEpoch): void {
+    const to = this.rowsTo;
+    if (to === undefined || this.cursor.pass === 0 || this.onEpoch !== to.hook) {
+      this.cursor.ensureStaged();
+      this.onEpoch(ep);
+      return;
+    }
+    if (this.pendCount > 0 && (this.pendRow + this.pendCount) % to.epochs !== ep.row) this.settle(); // not the next row: never here in practice
+    if (this.pendCount === 0) this.pendRow = ep.row;
+    this.pendCount++;
   }
 
   // spread: land the current epoch's pages whose write time is before `untilUs`.
@@ -83,9 +137,10 @@ export class TraceClock {
       // spread fraction is in [0, FULL), so filtering would copy every list unchanged:
       // hand over the cursor's own lists instead.
       this.landed = FULL;
-      if (c.pagesLen > 0) this.onEpoch(c);
+      if (c.pagesLen > 0) this.whole(c);
       return;
     }
+    c.ensureStaged();
     const seed = epochSeed(c.row);
     const k = this.kernel;
     const part = this.part;
@@ -107,6 +162,7 @@ export class TraceClock {
   roundStarts(): void {
     const c = this.cursor;
     if (this.rule !== 'whole' || c.ordinal < 0 || !(c.nextUs > this.traceUs)) return;
+    c.ensureStaged();
     c.repeat = true;
     this.onEpoch(c);
     c.repeat = false;

@@ -51,8 +51,20 @@ export class EpochCursor implements StagedEpoch {
   /** Unwrapped time of the next epoch not yet visited. */
   nextUs = 0;
 
+  /**
+   * Stage only the current epoch's lists, and only when ensureStaged() asks (the owner
+   * calls it before reading them): a replay that lands whole epochs through an index
+   * (clock.rowsTo) reads few of them.
+   */
+  lazyStage = false;
+
   private batches!: Iterator<EpochBatch>;
   private batch: EpochBatch | undefined;
+  // lazyStage: the batch and index of the current epoch, and of the one in the staging area.
+  private current: EpochBatch | undefined;
+  private currentIndex = -1;
+  private inStage: EpochBatch | undefined;
+  private inStageIndex = -1;
   private index = 0;
   private staged = false;
   private readonly periodUs: number;
@@ -97,18 +109,35 @@ export class EpochCursor implements StagedEpoch {
   private stage(b: EpochBatch): void {
     const lists = this.kernel.lists(0);
     lists.set(b.pages, this.stageBase);
-    this.commBase = this.stageBase + b.pages.length;
-    if (b.comm) lists.set(b.comm, this.commBase);
-    this.immpBase = this.commBase + (b.comm?.length ?? 0);
-    if (b.immp) lists.set(b.immp, this.immpBase);
+    if (b.comm) lists.set(b.comm, this.stageBase + b.pages.length);
+    if (b.immp) lists.set(b.immp, this.stageBase + b.pages.length + (b.comm?.length ?? 0));
     this.staged = true;
+  }
+
+  /** lazyStage: put the current epoch's lists where a staged batch has them, if they are not there. */
+  ensureStaged(): void {
+    const b = this.current;
+    const i = this.currentIndex;
+    if (!this.lazyStage || b === undefined || (this.inStage === b && this.inStageIndex === i)) return;
+    const lists = this.kernel.lists(0);
+    lists.set(b.pages.subarray(b.offsets[i]!, b.offsets[i + 1]!), this.stageBase + b.offsets[i]!);
+    if (b.comm) lists.set(b.comm.subarray(b.commOffsets![i]!, b.commOffsets![i + 1]!), this.commBase + b.commOffsets![i]!);
+    if (b.immp) lists.set(b.immp.subarray(b.immpOffsets![i]!, b.immpOffsets![i + 1]!), this.immpBase + b.immpOffsets![i]!);
+    this.inStage = b;
+    this.inStageIndex = i;
   }
 
   /** Stand on the next epoch (this object then describes it). */
   step(): StagedEpoch {
     const b = this.batch!;
-    if (!this.staged) this.stage(b);
+    if (b !== this.current) {
+      this.current = b;
+      this.commBase = this.stageBase + b.pages.length;
+      this.immpBase = this.commBase + (b.comm?.length ?? 0);
+    }
+    if (!this.lazyStage && !this.staged) this.stage(b);
     const i = this.index;
+    this.currentIndex = i;
     const offset = this.pass * this.periodUs;
     this.timeUs = b.tUs[i]! + offset;
     this.ordinal++;

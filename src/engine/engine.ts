@@ -2,9 +2,10 @@
 // runs in µs from 0; each trace clock (src/engine/clock.ts) runs from --start at
 // `rate` trace-µs per migration-µs (1 unless the guest, or one process in it, is
 // slowed) and lands each epoch's writes under the --within-epoch rule.
-import { fail } from '../errors.js';
+import { EXIT_RUN_FAILED, fail } from '../errors.js';
 import type { Bitmap, Kernel } from '../kernel/types.js';
 import type { Trace } from '../trace/read.js';
+import type { EpochBatch } from '../trace/schema.js';
 import { TraceClock } from './clock.js';
 import { EpochCursor, stageCapacity } from './cursor.js';
 import type { LinkParams, ReplayResult, RoundRecord } from './types.js';
@@ -23,12 +24,23 @@ export const MAX_WRAPS = 10_000;
 /** List-area entries each algorithm may use as scratch, after the staging area. */
 export const SCRATCH_LISTS = 1 << 16;
 
+/** The most memory the index of epoch unions may take (needs.settles), bytes; a larger trace goes without. */
+export const INDEX_BYTES = 32 * 2 ** 20;
+
 /** What an algorithm asks of the engine at set-up. */
 export interface EngineNeeds {
   /** Bitmaps beyond the engine's four. */
   extraBitmaps?: number;
   /** Trace clocks (default 1): each walks the trace on its own time line, e.g. a slowed process. */
   clocks?: number;
+  /**
+   * The algorithm calls settle() before it reads anything the trace's writes change
+   * (DIRTY, its own onEpoch effects) other than where the engine does (beginRound,
+   * endRound, stopAndCopy): the engine may then land a spread epoch's writes in one go.
+   */
+  settles?: boolean;
+  /** The most memory the index of epoch unions may take, bytes (default INDEX_BYTES). */
+  indexBytes?: number;
 }
 
 /**
@@ -60,6 +72,16 @@ export class Engine {
   private readonly startUs: number;
   private nextBitmap = FIRST_FREE_BITMAP;
   private readonly bitmapCount: number;
+  // The index of epoch unions: rows go in blocks of indexBlock (1 unless the table would
+  // not fit INDEX_BYTES); bitmap bitmapCount + j·blocks + i holds the pages of blocks
+  // [i, i + 2^j) (a sparse table), built at the first wrap; 0 levels: none. Rows of a
+  // partial block are set from their batches (blocks > 1 only for kept traces).
+  private readonly indexLevels: number;
+  private readonly indexBlock: number;
+  private readonly indexBlocks: number;
+  private indexBuilt = false;
+  private rowBatch: EpochBatch[] = [];
+  private rowIndex: Int32Array = new Int32Array(0);
 
   constructor(readonly trace: Trace, kernel: Kernel, readonly link: LinkParams, needs: EngineNeeds = {}, private readonly channel?: LinkChannel) {
     this.kernel = kernel;
@@ -67,7 +89,19 @@ export class Engine {
     this.pageSize = trace.meta.pageSize;
     this.bandwidth = link.bandwidthBytesPerS;
     this.bitmapCount = FIRST_FREE_BITMAP + (needs.extraBitmaps ?? 0);
-    kernel.init(this.memPages, this.bitmapCount);
+    const epochs = trace.summary.epochs;
+    const bitmapBytes = Math.ceil(this.memPages / 128) * 16;
+    const kept = trace.batches() === trace.batches(); // the same batches on every pass: rows can be read again
+    const indexBytes = needs.indexBytes ?? INDEX_BYTES;
+    let block = 1;
+    while (Math.ceil(epochs / block) * (32 - Math.clz32(Math.ceil(epochs / block))) * bitmapBytes > indexBytes && block < epochs) block *= 2;
+    const blocks = Math.ceil(epochs / block);
+    const levels = 32 - Math.clz32(blocks);
+    const wanted = needs.settles === true && !channel && epochs > 1 && (block === 1 || kept) && blocks * levels * bitmapBytes <= indexBytes;
+    this.indexLevels = wanted ? levels : 0;
+    this.indexBlock = block;
+    this.indexBlocks = blocks;
+    kernel.init(this.memPages, this.bitmapCount + this.indexLevels * blocks);
     // List area: each clock's staged batch, each clock's spread slice of an epoch, then scratch.
     const stage = stageCapacity(trace);
     const slice = 3 * trace.summary.maxEpochPages;
@@ -80,6 +114,11 @@ export class Engine {
       const cursor = new EpochCursor(trace, kernel, c * stage, startUs);
       const clock = new TraceClock(cursor, startUs, kernel, link.withinEpoch, clocks * stage + c * slice);
       clock.onEpoch = (e) => kernel.setBits(DIRTY, e.pagesOff, e.pagesLen);
+      clock.deferPartial = needs.settles === true;
+      if (this.indexLevels > 0) {
+        clock.rowsTo = { hook: clock.onEpoch, epochs, landRows: (row, count) => this.landRows(row, count) };
+        cursor.lazyStage = true;
+      }
       this.clocks.push(clock);
     }
   }
@@ -128,9 +167,91 @@ export class Engine {
     this.runTo(this.now + this.transmitUs(pages * this.pageSize));
   }
 
+  // DIRTY |= the pages of `count` rows from `row` (wrapping), through the index.
+  private landRows(row: number, count: number): void {
+    const epochs = this.trace.summary.epochs;
+    if (!this.indexBuilt) this.buildIndex();
+    if (count >= epochs) return this.orRows(0, epochs);
+    const end = row + count;
+    if (end <= epochs) return this.orRows(row, end);
+    this.orRows(row, epochs);
+    this.orRows(0, end - epochs);
+  }
+
+  // DIRTY |= the pages of rows [from, to): the whole blocks by two bitmaps of the sparse table, the rest row by row.
+  private orRows(from: number, to: number): void {
+    const size = this.indexBlock;
+    const first = Math.ceil(from / size);
+    const end = to >= this.trace.summary.epochs ? this.indexBlocks : Math.floor(to / size);
+    if (first >= end) return this.setRows(from, to);
+    this.setRows(from, first * size);
+    this.setRows(end * size, to);
+    const j = 31 - Math.clz32(end - first);
+    const base = this.bitmapCount + j * this.indexBlocks;
+    this.kernel.or(DIRTY, DIRTY, base + first);
+    if (end - (1 << j) > first) this.kernel.or(DIRTY, DIRTY, base + end - (1 << j));
+  }
+
+  // DIRTY |= the pages of rows [from, to), read from their batches (runs of one batch at a time).
+  private setRows(from: number, to: number): void {
+    const area = this.scratchOffset + SCRATCH_LISTS;
+    for (let r = from; r < to; ) {
+      const b = this.rowBatch[r]!;
+      const i0 = this.rowIndex[r]!;
+      const n = Math.min(to - r, b.length - i0);
+      const pages = b.pages.subarray(b.offsets[i0]!, b.offsets[i0 + n]!);
+      this.kernel.lists(area + pages.length).set(pages, area);
+      this.kernel.setBits(DIRTY, area, pages.length);
+      r += n;
+    }
+  }
+
+  // One pass over the trace: each row's pages, then the unions of 2, 4, 8 … rows.
+  private buildIndex(): void {
+    const k = this.kernel;
+    const epochs = this.trace.summary.epochs;
+    const area = this.scratchOffset + SCRATCH_LISTS; // the list area beyond every clock's and the algorithm's
+    const size = this.indexBlock;
+    const blocks = this.indexBlocks;
+    if (size > 1) {
+      this.rowBatch = new Array<EpochBatch>(epochs);
+      this.rowIndex = new Int32Array(epochs);
+    }
+    let row = 0;
+    for (const b of this.trace.batches()) {
+      if (b.length === 0) continue;
+      if (row + b.length > epochs) {
+        row += b.length;
+        break;
+      }
+      k.lists(area + b.pages.length).set(b.pages, area);
+      for (let i = 0; i < b.length; i++, row++) {
+        k.setBits(this.bitmapCount + Math.floor(row / size), area + b.offsets[i]!, b.offsets[i + 1]! - b.offsets[i]!);
+        if (size > 1) {
+          this.rowBatch[row] = b;
+          this.rowIndex[row] = i;
+        }
+      }
+    }
+    if (row !== epochs) fail('truncated', `${this.trace.name}: a pass over the trace found ${row} epochs, not ${epochs}: the file changed since it was opened, or is corrupt`, EXIT_RUN_FAILED);
+    for (let j = 1; j < this.indexLevels; j++) {
+      const half = 1 << (j - 1);
+      const at = this.bitmapCount + j * blocks;
+      const below = at - blocks;
+      for (let i = 0; i + (1 << j) <= blocks; i++) k.or(at + i, below + i, below + i + half);
+    }
+    this.indexBuilt = true;
+  }
+
+  /** Land every write trace time has passed (needs.settles defers some until this). */
+  settle(): void {
+    for (const clock of this.clocks) clock.settle();
+  }
+
   /** Start a live round: the dirty log is cleaned (DIRTY cleared). */
   beginRound(): void {
     this.runTo(this.now);
+    this.settle();
     this.kernel.clear(DIRTY);
     this.roundStart = this.now;
     for (const clock of this.clocks) clock.roundStarts();
@@ -139,6 +260,7 @@ export class Engine {
   /** Close a live round and add it to the table. */
   endRound(sent: number, skipped: number, deferred: number): RoundRecord {
     this.runTo(this.now);
+    this.settle();
     const round: RoundRecord = {
       index: this.rounds.length,
       startS: this.roundStart / 1e6,
@@ -167,6 +289,7 @@ export class Engine {
   stopAndCopy(algorithm: string, params: Record<string, number | string | boolean>, pages: number, stopReason: string, cost: { bytes?: number; bytesPerS?: number; extraUs?: number } = {}): ReplayResult {
     const wrapped = this.wrapped;
     const start = this.now;
+    this.settle();
     // The guest stops (extraUs), then the rest crosses the link.
     const extraUs = cost.extraUs ?? 0;
     const transfer = extraUs + this.transmitUs(cost.bytes ?? pages * this.pageSize, cost.bytesPerS ?? this.bandwidth, start + extraUs);

@@ -6,6 +6,7 @@ import { findAlgorithm } from '../algorithms/index.js';
 import type { LinkChannel } from '../engine/engine.js';
 import { MigreplayError } from '../errors.js';
 import { fileSource } from '../io/files.js';
+import { memoryBudget } from '../io/memory.js';
 import { createKernel } from '../kernel/node.js';
 import { openTrace } from '../trace/read.js';
 import { S_DONE, S_ERROR, S_REQUEST, type FleetJob, type FleetWorkerData, type FleetWorkerReply } from './fleet.js';
@@ -38,7 +39,7 @@ parentPort!.on('message', (job: FleetJob) => {
   let reply: FleetWorkerReply;
   let end = S_DONE;
   try {
-    const trace = openTrace(fileSource(job.trace), { keepDecodedBytes: 128 * 2 ** 20 });
+    const trace = openTrace(fileSource(job.trace), { keepDecodedBytes: memoryBudget() / data.guests }); // the guests' workers share the budget
     const result = replay(trace, findAlgorithm(job.algorithm)!, createKernel(job.kernel), job.link, job.params, channelOf(i));
     io[4 * i + 3] = result.totalTimeS * 1e6;
     reply = { result };

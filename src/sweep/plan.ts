@@ -12,7 +12,8 @@ import { VERSION } from '../version.js';
 import { knownColumns, ROUND_COLUMNS, runColumns, type Column, type Row, type TableKind } from './columns.js';
 import { expandGrid, expandTraces, parseShard, shardOf, type RunSpec } from './grid.js';
 import { parseSets, type Axis } from './params.js';
-import { decodedBudget, decodedBytes, type ShareMode } from './shared.js';
+import { decodedBytes, type ShareMode } from './shared.js';
+import { memoryBudget } from '../io/memory.js';
 
 /** What a sweep is asked to do (the CLI's options; docs/scale-out.md). */
 export interface SweepOptions {
@@ -222,7 +223,7 @@ export async function planSweep(o: SweepOptions): Promise<SweepPlan> {
   const shareMode = o.share ?? 'auto';
   if (!['auto', 'bytes', 'decoded'].includes(shareMode)) fail('usage', `--share: '${shareMode}' is not one of auto, bytes, decoded`);
   const share: 'bytes' | 'decoded' = shareMode !== 'auto' ? shareMode
-    : traces.reduce((n, t) => n + decodedBytes(t.trace), 0) <= decodedBudget() ? 'decoded' : 'bytes';
+    : traces.reduce((n, t) => n + decodedBytes(t.trace), 0) <= memoryBudget() ? 'decoded' : 'bytes';
   const grid = expandGrid(traceFiles, o.algorithms, axes);
   const mine = shard ? grid.filter((r) => shardOf(r.runId, shard.count) === shard.index) : grid;
 

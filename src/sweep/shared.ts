@@ -7,7 +7,6 @@
 //             validation (the main thread's openTrace did it). Same batches, same
 //             numbers, so the same results; memory: the decoded page lists (4 bytes per
 //             page write) once for all workers.
-import * as os from 'node:os';
 import type { Trace } from '../trace/read.js';
 import type { EpochBatch } from '../trace/schema.js';
 
@@ -31,10 +30,6 @@ export function decodedBytes(trace: Trace): number {
   return trace.summary.events * 4 * lists + trace.summary.epochs * (8 + 4 * lists);
 }
 
-/** The budget `--share auto` allows for decoded traces: a quarter of the memory, at most 4 GiB. */
-export function decodedBudget(): number {
-  return Math.min(4 * 2 ** 30, os.totalmem() / 4);
-}
 
 function shareArray(a: ArrayBufferView): SharedArray {
   const buffer = new SharedArrayBuffer(a.byteLength);

@@ -1,0 +1,227 @@
+// Wrapping replays and grids (issue 17), as whole processes, in one run:
+//   peer    `migreplay replay T --algo precopy --bandwidth 2.5Gbit --within-epoch start --json`
+//           on a trace the migration wraps ~13 times (the issue's: gen uniform, 4 GiB guest,
+//           52 M page writes in 3000 epochs of 10 ms, 206 MB) against bench/peer/numpy_precopy.py,
+//           the same model in numpy over the same arrays (exported once to raw files), when
+//           python3 has numpy; the results are compared. Peak RSS of the replay with the
+//           default memory budget and with --memory 64MiB (streaming).
+//   grid    the 40-cell QEMU grid on traces/xz6.arrow (8 bandwidths × 5 downtime limits,
+//           --set max-time=3600s: 24 cells never converge), `sweep --jobs 2`, wall time ÷
+//           the wall time of one converging replay (`replay traces/xz6.arrow --algo qemu --json`).
+//
+//   npm run build && node bench/wrapping.mjs [--json] [--quick] [--reps N]
+//
+// --quick: a 1 GiB guest with a quarter of the writes (13 M, 52 MB; same epochs and
+// wrapping), one repetition, and the grid on 2 bandwidths × 5 limits. Generated files go
+// to $TMPDIR/migreplay-bench/ and are reused. Writes bench/results/wrapping-latest.json.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const args = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
+};
+const asJson = args.includes('--json');
+const quick = args.includes('--quick');
+const REPS = Number(opt('--reps', quick ? '1' : '3'));
+const root = fileURLToPath(new URL('../', import.meta.url));
+const cli = join(root, 'bin/migreplay.js');
+const log = (s) => process.stderr.write(`${s}\n`);
+const median = (xs) => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (s.length === 0) return null;
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const r3 = (x) => (x == null ? null : +x.toPrecision(3));
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+const dir = join(tmpdir(), 'migreplay-bench');
+mkdirSync(dir, { recursive: true });
+
+/** Run a process; returns { wallMs, cpuMs and maxRssKiB (with /usr/bin/time), stdout }. */
+function runProcess(command, argv) {
+  return new Promise((resolve, reject) => {
+    const full = TIME ? [TIME, '-f', '@@time %e %U %S %M', command, ...argv] : [command, ...argv];
+    const t0 = performance.now();
+    const child = spawn(full[0], full.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('exit', (code) => {
+      const wallMs = performance.now() - t0;
+      if (code !== 0) return reject(new Error(`${[command, ...argv].join(' ')} exited with ${code}: ${err.trim().split('\n').slice(-3).join(' / ')}`));
+      const m = /@@time (\S+) (\S+) (\S+) (\S+)/.exec(err);
+      resolve({ wallMs: +wallMs.toFixed(1), cpuMs: m ? Math.round((Number(m[2]) + Number(m[3])) * 1e3) : null, maxRssKiB: m ? Number(m[4]) : null, stdout: out });
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------
+// The wrapping trace and its arrays for the peer
+
+const GEN = quick
+  ? ['--mem', '1GiB', '--duration', '30s', '--interval', '10ms', '--rate', '433.33k']
+  : ['--mem', '4GiB', '--duration', '30s', '--interval', '10ms', '--rate', '1.7333M'];
+const traceFile = join(dir, quick ? 'wrap-1GiB-13M.arrow' : 'wrap-4GiB-52M.arrow');
+if (!existsSync(traceFile)) {
+  log(`wrapping: generating ${traceFile}`);
+  const tmp = `${traceFile}.tmp`;
+  const r = spawnSync(process.execPath, [cli, 'gen', 'uniform', ...GEN, '--out', tmp, '--quiet'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) throw new Error(`gen exited with ${r.status}`);
+  renameSync(tmp, traceFile);
+}
+
+const { openTrace } = await import('../dist/trace/read.js');
+const { fileSource } = await import('../dist/io/files.js');
+
+/** The trace's arrays as raw little-endian files (t_us int64, global offsets int64, pages uint32) and meta.json. */
+function exportArrays(file, out) {
+  if (existsSync(join(out, 'meta.json'))) return;
+  log(`wrapping: exporting the arrays of ${file} for the numpy peer`);
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  const trace = openTrace(fileSource(file));
+  const fd = { t: openSync(join(out, 't_us.bin'), 'w'), off: openSync(join(out, 'offsets.bin'), 'w'), pages: openSync(join(out, 'pages.bin'), 'w') };
+  let base = 0;
+  writeSync(fd.off, new BigInt64Array([0n]));
+  for (const b of trace.batches()) {
+    writeSync(fd.t, new BigInt64Array(Array.from(b.tUs.subarray(0, b.length), (x) => BigInt(x))));
+    const offs = new BigInt64Array(b.length);
+    for (let i = 0; i < b.length; i++) offs[i] = BigInt(base + b.offsets[i + 1] - b.offsets[0]);
+    writeSync(fd.off, offs);
+    const pages = b.pages.subarray(b.offsets[0], b.offsets[b.length]);
+    writeSync(fd.pages, new Uint8Array(pages.buffer, pages.byteOffset, pages.byteLength));
+    base += pages.length;
+  }
+  for (const f of Object.values(fd)) closeSync(f);
+  writeFileSync(join(out, 'meta.json'), JSON.stringify({ memPages: trace.meta.memPages, pageSize: trace.meta.pageSize, durationUs: trace.summary.durationUs }));
+}
+
+const python = spawnSync('python3', ['-c', 'import numpy; print(numpy.__version__)'], { encoding: 'utf8' });
+const numpyVersion = python.status === 0 ? python.stdout.trim() : null;
+
+const BANDWIDTH = '2.5Gbit';
+const BANDWIDTH_BYTES = 2.5e9 / 8;
+const replayArgs = [cli, 'replay', traceFile, '--algo', 'precopy', '--bandwidth', BANDWIDTH, '--within-epoch', 'start', '--json'];
+const peerArgs = [join(root, 'bench/peer/numpy_precopy.py'), join(dir, `${traceFile.split('/').pop()}.arrays`), String(BANDWIDTH_BYTES)];
+
+async function peerSection() {
+  const trace = openTrace(fileSource(traceFile));
+  const out = {
+    trace: { file: traceFile.replace(dir, '$TMPDIR/migreplay-bench'), gen: `gen uniform ${GEN.join(' ')}`, bytes: statSync(traceFile).size, pageWrites: trace.summary.events, epochs: trace.summary.epochs, memPages: trace.meta.memPages },
+    command: `migreplay replay T --algo precopy --bandwidth ${BANDWIDTH} --within-epoch start --json`,
+    peer: numpyVersion ? `python3 bench/peer/numpy_precopy.py (numpy ${numpyVersion})` : null,
+  };
+  if (!numpyVersion) log('wrapping: python3 with numpy not found: the numpy peer is skipped');
+  else exportArrays(traceFile, peerArgs[1]);
+  const reps = [];
+  for (let r = 0; r < REPS; r++) {
+    const got = {};
+    for (const which of r % 2 ? ['peer', 'noOracle', 'replay'] : ['replay', 'noOracle', 'peer']) {
+      if (which === 'peer' && !numpyVersion) continue;
+      log(`wrapping: ${which}, repetition ${r + 1}/${REPS}`);
+      // --format qmp: the same replay without the oracle distance (QEMU's shape has no room for it).
+      got[which] = which === 'replay' ? await runProcess(process.execPath, replayArgs)
+        : which === 'noOracle' ? await runProcess(process.execPath, [...replayArgs.slice(0, -1), '--format', 'qmp'])
+        : await runProcess('python3', peerArgs);
+    }
+    reps.push(got);
+  }
+  const results = JSON.parse(reps[0].replay.stdout).results[0];
+  out.oracleShareCpu = r3(median(reps.map((x) => (x.replay.cpuMs - x.noOracle.cpuMs) / x.noOracle.cpuMs)));
+  out.noOracle = { wallMs: median(reps.map((x) => x.noOracle.wallMs)), cpuMs: median(reps.map((x) => x.noOracle.cpuMs)) };
+  out.replay = { wallMs: median(reps.map((x) => x.replay.wallMs)), cpuMs: median(reps.map((x) => x.replay.cpuMs)), maxRssMB: r3(median(reps.map((x) => x.replay.maxRssKiB)) / 1024), totalTimeS: results.totalTimeS, iterations: results.iterations, wrapped: results.wrapped };
+  if (numpyVersion) {
+    const p = JSON.parse(reps[0].peer.stdout);
+    out.numpy = { wallMs: median(reps.map((x) => x.peer.wallMs)), cpuMs: median(reps.map((x) => x.peer.cpuMs)), maxRssMB: r3(median(reps.map((x) => x.peer.maxRssKiB)) / 1024), ...p };
+    out.sameResult = p.pagesSent === results.pagesSent && p.iterations === results.iterations && p.stopReason === results.stopReason && Math.abs(p.totalTimeS - results.totalTimeS) <= 1e-9 * results.totalTimeS;
+    out.numpyOverReplayWall = r3(median(reps.map((x) => x.peer.wallMs / x.replay.wallMs)));
+    out.numpyOverReplayCpu = r3(median(reps.map((x) => x.peer.cpuMs / x.replay.cpuMs)));
+  }
+  log('wrapping: replay with --memory 64MiB (streaming)');
+  const streamed = await runProcess(process.execPath, [...replayArgs.slice(0, -1), '--memory', '64MiB', '--json']);
+  if (JSON.stringify(JSON.parse(streamed.stdout).results) !== JSON.stringify(JSON.parse(reps[0].replay.stdout).results)) throw new Error('the streamed replay differs from the kept one');
+  out.streamed = { wallMs: streamed.wallMs, cpuMs: streamed.cpuMs, maxRssMB: r3(streamed.maxRssKiB / 1024) };
+  out.repetitions = reps.map((x) => Object.fromEntries(Object.entries(x).map(([k, v]) => [k, { wallMs: v.wallMs, cpuMs: v.cpuMs, maxRssKiB: v.maxRssKiB }])));
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// The QEMU grid against one converging replay
+
+const GRID_BANDWIDTHS = quick ? '100Mbit,2Gbit' : '100Mbit,200Mbit,300Mbit,500Mbit,700Mbit,1Gbit,2Gbit,5Gbit';
+const GRID_LIMITS = '30ms,100ms,300ms,1s,3s';
+
+async function gridSection() {
+  const xz6 = join(root, 'traces/xz6.arrow');
+  const one = [];
+  for (let r = 0; r < 3; r++) {
+    log(`wrapping: one converging replay of xz6, ${r + 1}/3`);
+    const run = await runProcess(process.execPath, [cli, 'replay', xz6, '--algo', 'qemu', '--json']);
+    if (!JSON.parse(run.stdout).results[0].converged) throw new Error('the reference replay did not converge');
+    one.push(run);
+  }
+  const out = join(dir, 'grid-xz6.jsonl');
+  const sweepArgs = [cli, 'sweep', '--trace', xz6, '--algo', 'qemu', '--set', `bandwidth=${GRID_BANDWIDTHS}`, '--set', `downtime-limit=${GRID_LIMITS}`, '--set', 'max-time=3600s', '--out', out, '--overwrite', '--jobs', '2', '--json'];
+  log('wrapping: the QEMU grid');
+  const grid = await runProcess(process.execPath, sweepArgs);
+  const stats = JSON.parse(grid.stdout);
+  const oneWall = median(one.map((x) => x.wallMs));
+  const oneCpu = median(one.map((x) => x.cpuMs));
+  return {
+    command: `migreplay sweep --trace traces/xz6.arrow --algo qemu --set bandwidth=${GRID_BANDWIDTHS} --set downtime-limit=${GRID_LIMITS} --set max-time=3600s --out F --jobs 2`,
+    reference: 'migreplay replay traces/xz6.arrow --algo qemu --json (converges: 4 rounds), median of 3',
+    runs: stats.gridRuns ?? null,
+    gridWallMs: grid.wallMs, gridCpuMs: grid.cpuMs,
+    oneWallMs: oneWall, oneCpuMs: oneCpu,
+    wallRatio: r3(grid.wallMs / oneWall),
+    cpuRatio: oneCpu ? r3(grid.cpuMs / oneCpu) : null,
+  };
+}
+
+// ---------------------------------------------------------------------------
+
+const loadAtStart = loadavg().map((x) => +x.toFixed(2));
+const peer = await peerSection();
+const grid = await gridSection();
+const doc = {
+  benchmark: 'wrapping',
+  date: new Date().toISOString(),
+  node: process.version,
+  cpu: cpus()[0]?.model ?? 'unknown',
+  quick,
+  reps: REPS,
+  loadAverage: { start: loadAtStart, end: loadavg().map((x) => +x.toFixed(2)) },
+  units: 'ms of wall time and of process CPU time (user + sys, /usr/bin/time); RSS in MB (2^20 bytes)',
+  peer,
+  grid,
+  targets: [
+    peer.numpy
+      ? { target: `wrapping replay, numpy peer ÷ replay, wall time${quick ? ' (--quick: scaled-down trace)' : ''}`, value: peer.numpyOverReplayWall, min: 2, met: peer.numpyOverReplayWall >= 2 }
+      : { target: 'wrapping replay, numpy peer ÷ replay: not measured (python3 with numpy not found)', value: null, met: null },
+    { target: 'wrapping replay, the oracle distance\'s CPU time ÷ the replay without it (--format qmp)', value: peer.oracleShareCpu, max: 0.2, met: peer.oracleShareCpu <= 0.2 },
+    { target: 'wrapping replay, peak RSS (default memory budget), MB', value: peer.replay.maxRssMB, max: 450, met: peer.replay.maxRssMB <= 450 },
+    { target: 'wrapping replay, peak RSS with --memory 64MiB (streaming), MB', value: peer.streamed.maxRssMB, max: 300, met: peer.streamed.maxRssMB <= 300 },
+    { target: `QEMU grid (${grid.runs ?? '?'} cells) wall ÷ one converging replay wall${quick ? ' (--quick: 10 cells)' : ''}`, value: grid.wallRatio, max: 5, met: grid.wallRatio <= 5 },
+  ],
+};
+doc.summary = [
+  'wrapping (bench/wrapping.mjs):',
+  `  trace: ${peer.trace.gen}: ${(peer.trace.pageWrites / 1e6).toFixed(1)} M page writes, ${(peer.trace.bytes / 1e6).toFixed(0)} MB; the migration runs ${r3(peer.replay.totalTimeS)} s (${peer.replay.iterations} rounds${peer.replay.wrapped ? ', wrapped' : ''})`,
+  `  replay: ${peer.replay.wallMs} ms wall, ${peer.replay.cpuMs} ms CPU, ${peer.replay.maxRssMB} MB peak RSS; with --memory 64MiB ${peer.streamed.wallMs} ms wall, ${peer.streamed.cpuMs} ms CPU, ${peer.streamed.maxRssMB} MB`,
+  `  the oracle distance: ${peer.noOracle.cpuMs} ms CPU without it (--format qmp): +${r3(100 * peer.oracleShareCpu)} %`,
+  peer.numpy
+    ? `  numpy peer: ${peer.numpy.wallMs} ms wall, ${peer.numpy.cpuMs} ms CPU, ${peer.numpy.maxRssMB} MB; numpy ÷ replay ×${peer.numpyOverReplayWall} wall, ×${peer.numpyOverReplayCpu} CPU; same result: ${peer.sameResult ? 'yes' : 'NO'}`
+    : '  numpy peer: skipped (python3 with numpy not found)',
+  `  QEMU grid (${grid.runs} cells): ${grid.gridWallMs} ms wall, ${grid.gridCpuMs} ms CPU; one converging replay ${grid.oneWallMs} ms wall: ×${grid.wallRatio} (CPU ×${grid.cpuRatio})`,
+];
+const outDir = fileURLToPath(new URL('./results/', import.meta.url));
+mkdirSync(outDir, { recursive: true });
+writeFileSync(`${outDir}wrapping-latest.json`, JSON.stringify(doc, null, 2) + '\n');
+if (asJson) process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+else console.log(doc.summary.join('\n'));

@@ -1,0 +1,104 @@
+// The engine's shortcuts change how a replay is computed, never its result: each is
+// checked here against the engine without it (fast-check, random wrapping traces).
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { resolveParams } from '../src/algorithms/params.js';
+import { findAlgorithm } from '../src/algorithms/index.js';
+import { Engine } from '../src/engine/engine.js';
+import { DEFAULT_LINK, type LinkParams } from '../src/engine/types.js';
+import { createKernel } from '../src/kernel/node.js';
+import { bytesSource, openTrace } from '../src/trace/read.js';
+import type { TraceHeader } from '../src/trace/write.js';
+import { traceBytes, type TestEpoch } from './helpers.js';
+
+const SLOW = 120_000;
+
+// Kept decoded, as replay keeps the traces that fit its memory budget (the index then
+// also goes in blocks of rows, reading the rows of a partial block again).
+const keptTrace = (header: TraceHeader, epochs: TestEpoch[]) => openTrace(bytesSource('test.arrow', traceBytes(header, epochs)), { keepDecodedBytes: Infinity });
+
+// Small traces that a migration wraps many times: up to 40 pages, up to 40 epochs of
+// 1 µs to 0.2 s (QEMU's syncs come at ≥ 100 ms: long epochs put them inside one), dense
+// or sparse (where one row of the index of epoch unions left out shows).
+const traceArb = fc
+  .record({
+    memPages: fc.integer({ min: 1, max: 40 }),
+    gaps: fc.array(fc.oneof(fc.integer({ min: 1, max: 4000 }), fc.integer({ min: 50_000, max: 200_000 })), { minLength: 1, maxLength: 40 }),
+    seed: fc.integer(),
+    density: fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 0.1, noNaN: true })),
+    tail: fc.integer({ min: 1000, max: 5000 }),
+    dataPages: fc.option(fc.integer({ min: 0, max: 8 }), { nil: undefined }), // the rest start as zero pages
+    bandwidth: fc.constantFrom(1e5, 4e5, 1e6, 4e6),
+    startFrac: fc.double({ min: 0, max: 0.99, noNaN: true }),
+    withinEpoch: fc.constantFrom('start' as const, 'whole' as const, 'spread' as const, 'spread' as const), // spread: the one deferred
+  })
+  .map((r) => {
+    let s = r.seed >>> 0;
+    const rand = () => ((s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32);
+    let t = 0;
+    const epochs: TestEpoch[] = r.gaps.map((g) => {
+      t += g;
+      return [t, Array.from({ length: r.memPages }, (_, p) => p).filter(() => rand() < r.density)];
+    });
+    const durationUs = t + r.tail;
+    const extra: Record<string, string> = r.dataPages === undefined ? {} : { data_pages: `0-${Math.min(r.dataPages, r.memPages - 1)}` };
+    const trace = keptTrace({ memPages: r.memPages, pageSize: 1000, durationUs, extra }, epochs);
+    const link: LinkParams = { ...DEFAULT_LINK, bandwidthBytesPerS: r.bandwidth, startS: (r.startFrac * durationUs) / 1e6, withinEpoch: r.withinEpoch };
+    return { trace, link };
+  });
+
+const paramsArb = fc.record({
+  'downtime-limit': fc.constantFrom('0.5ms', '3ms', '20ms', '300ms'),
+  'max-time': fc.constantFrom('0.2s', '1s', '3s'),
+  'iterate-time': fc.constantFrom('1ms', '7ms', '50ms'),
+  'dirty-sync-period': fc.constantFrom('0', '0.05s', '1s'),
+  'max-iters': fc.integer({ min: 1, max: 60 }),
+  'stop-bytes': fc.constantFrom('0', '1000', '5000'),
+});
+
+describe('deferred landing (needs.settles: spread epochs in one go, whole epochs through the index of epoch unions) gives the same results', () => {
+  const kernel = createKernel('wasm');
+
+  it('qemu on a trace whose every epoch writes a page of its own, wrapped many times', () => {
+    // 37 epochs of 1 ms, epoch i writing page i (every row the index leaves out or adds
+    // shows) and ten hot pages (rounds never converge, and go on shorter than the trace).
+    const hot = Array.from({ length: 10 }, (_, i) => 990 + i);
+    const epochs: TestEpoch[] = Array.from({ length: 37 }, (_, i) => [i * 1000, [i, ...hot]]);
+    const trace = keptTrace({ memPages: 1000, pageSize: 1000, durationUs: 37_000 }, epochs);
+    const algorithm = findAlgorithm('qemu')!;
+    let long = 0;
+    for (const withinEpoch of ['start', 'spread', 'whole'] as const) {
+      for (const bandwidth of [3e4, 1e5, 7e5, 1.3e6, 2.9e6, 5e6]) {
+        const link: LinkParams = { ...DEFAULT_LINK, bandwidthBytesPerS: bandwidth, withinEpoch };
+        const values = resolveParams(algorithm, { 'max-time': '20s', 'downtime-limit': '0.1ms' });
+        const run = (settles: boolean, indexBytes?: number) => algorithm.run(new Engine(trace, kernel, link, { ...algorithm.needs, settles, indexBytes }), values);
+        const fast = run(true);
+        if (fast.stopReason === 'max-time' && fast.wrapped) long++;
+        const full = run(false);
+        expect(fast).toEqual(full);
+        for (const bitmaps of [3, 8, 20]) expect(run(true, bitmaps * 128)).toEqual(full); // blocks of 64 (all), 16 and 8 rows
+
+      }
+    }
+    expect(long).toBeGreaterThanOrEqual(12); // the runs that never converge wrap the trace hundreds of times
+  }, SLOW);
+
+  for (const id of ['qemu', 'auto-converge', 'precopy']) {
+    const algorithm = findAlgorithm(id)!;
+    it(`${id}: with and without it, on random wrapping traces under every --within-epoch rule`, () => {
+      expect(algorithm.needs?.settles).toBe(true);
+      fc.assert(
+        fc.property(traceArb, paramsArb, ({ trace, link }, given) => {
+          const own = Object.fromEntries(Object.entries(given).filter(([name]) => algorithm.params.some((p) => p.name === name)));
+          const values = resolveParams(algorithm, own);
+          const run = (settles: boolean, indexBytes?: number) => algorithm.run(new Engine(trace, kernel, link, { ...algorithm.needs, settles, indexBytes }), values);
+          const full = run(false);
+          expect(run(true)).toEqual(full);
+          // An index too small for one bitmap per row: rows go in blocks, the rest row by row.
+          expect(run(true, 3 * 16 * Math.ceil(trace.meta.memPages / 128))).toEqual(full);
+        }),
+        { numRuns: 300 },
+      );
+    }, SLOW);
+  }
+});
