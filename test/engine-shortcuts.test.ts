@@ -2,7 +2,7 @@
 // checked here against the engine without it (fast-check, random wrapping traces).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { resolveParams } from '../src/algorithms/params.js';
+import { resolveParams } from '../src/params/index.js';
 import { findAlgorithm } from '../src/algorithms/index.js';
 import { Engine } from '../src/engine/engine.js';
 import { DEFAULT_LINK, type LinkParams } from '../src/engine/types.js';
