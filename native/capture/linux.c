@@ -37,6 +37,7 @@
  * pmfd, …); use_proc() swaps it.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -990,6 +991,46 @@ static void child_event(pid_t pid, int st, int active) {
   use_proc(procs[0]);
 }
 
+/* --pid: the target's descendants already running are attached and recorded too
+ * (those it starts later are attached as they are forked). */
+static void adopt_descendants(pid_t pid) {
+  char path[96];
+  snprintf(path, sizeof path, "/proc/%d/task", pid);
+  DIR *d = opendir(path);
+  if (!d) return;
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    if (de->d_name[0] == '.') continue;
+    char cpath[160];
+    snprintf(cpath, sizeof cpath, "/proc/%d/task/%.32s/children", pid, de->d_name);
+    FILE *f = fopen(cpath, "re");
+    if (!f) continue;
+    int c;
+    while (fscanf(f, "%d", &c) == 1) {
+      if (find_proc(c) || ptrace(PTRACE_SEIZE, c, 0, trace_opts(1))) continue;
+      if (ptrace(PTRACE_INTERRUPT, c, 0, 0)) continue;
+      int st, sig = 0;
+      pid_t r;
+      while ((r = waitpid(c, &st, __WALL)) < 0 && errno == EINTR) {}
+      if (r != c || !WIFSTOPPED(st)) continue;
+      if ((st >> 16) == 0) sig = WSTOPSIG(st); /* delivered when it runs again */
+      struct proc *p = add_proc(c);
+      use_proc(p);
+      pending_sig = sig;
+      if (!shares_memory(c)) {
+        setup(0);
+        p->tracked = 1;
+      }
+      ptrace(PTRACE_CONT, c, 0, pending_sig); /* its PROC record follows the HELO */
+      pending_sig = 0;
+      use_proc(procs[0]);
+      adopt_descendants(c);
+    }
+    fclose(f);
+  }
+  closedir(d);
+}
+
 int run_linux(const struct capture_opts *o) {
   page_shift = (unsigned)__builtin_ctzl((unsigned long)sysconf(_SC_PAGESIZE));
   mech = choose_mechanism(o->mechanism);
@@ -1001,6 +1042,7 @@ int run_linux(const struct capture_opts *o) {
   use_proc(root);
   setup(0);
   root->tracked = 1;
+  if (attached && follow) adopt_descendants(tpid);
 
   struct utsname u;
   uname(&u);
@@ -1011,7 +1053,7 @@ int run_linux(const struct capture_opts *o) {
              CAPTURE_PROTOCOL_VERSION, mech_name(mech), sysconf(_SC_PAGESIZE), (long long)o->interval_us, tpid,
              attached ? "attach" : "command", (long long)t0_ns, u.release, u.machine, !attached && !o->keep_thp,
              (unsigned long long)baseline_pages);
-  proc_record(root, "start");
+  for (size_t i = 0; i < nprocs; i++) proc_record(procs[i], "start");
   if (ptrace(PTRACE_CONT, tpid, 0, pending_sig)) failf(EXIT_FAILED, FAIL_FAILED, "cannot resume process %d: %s", tpid, strerror(errno));
   pending_sig = 0;
 

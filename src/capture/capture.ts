@@ -212,7 +212,7 @@ function descendants(pid: number, into: Map<number, string>): void {
 function unrecordedNote(pid: number, own: string | undefined, seen: { pid: number; command: string }[], followed: boolean): string {
   const names = seen.slice(0, 5).map((c) => `${c.command} (pid ${c.pid})`).join(', ') + (seen.length > 5 ? `, and ${seen.length - 5} more` : '');
   const n = `${seen.length} process${seen.length === 1 ? '' : 'es'}`;
-  if (followed) return `the trace does not hold the page writes of ${n} seen under process ${pid}${own ? ` (${own})` : ''} that were running before the capture attached: ${names}`;
+  if (followed) return `the trace does not hold the page writes of ${n} seen under process ${pid}${own ? ` (${own})` : ''} (started as the capture ended, or not traceable): ${names}`;
   return `the trace holds the page writes of process ${pid}${own ? ` (${own})` : ''} alone (--no-children), not those of the ${n.replace('process', 'child process')} seen under it: ${names}`;
 }
 
@@ -377,7 +377,8 @@ export async function startCapture(o: CaptureOptions): Promise<CaptureHandle> {
         lastEndUs = r.tEndUs;
         bufferedPages += r.pages.length;
         if (r.tEndUs - batchStartUs >= batchUs || bufferedPages >= batchPages || r.flags & EPOCH_FLAGS.final) commit();
-        if (hello?.pid !== undefined && process.platform === 'linux') {
+        // (Following children, one forked as the final epoch is read is not recorded: not counted either.)
+        if (hello?.pid !== undefined && process.platform === 'linux' && (o.noChildren || !(r.flags & EPOCH_FLAGS.final))) {
           targetCommand ??= readProc(Number(hello.pid), 'comm')?.trim();
           descendants(Number(hello.pid), started);
         }
