@@ -538,17 +538,41 @@ int main(int argc, char **argv) {
 }
 `;
 
-function childWriter(): string | undefined {
-  const bin = tmp('childwriter');
-  if (fs.existsSync(bin)) return bin;
-  fs.writeFileSync(`${bin}.c`, CHILD_WRITER);
-  const r = spawnSync(ENV.cc, ['-O2', '-pthread', '-o', bin, `${bin}.c`], { encoding: 'utf8' });
-  return r.status === 0 ? bin : undefined;
-}
+const childWriter = () => compiled('childwriter', CHILD_WRITER, ['-pthread']);
 
 function captureJson(args: string[]): { status: number | null; stderr: string; doc: any } {
   const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/migreplay.js'), 'capture', '--json', ...args], { encoding: 'utf8', timeout: 90_000 });
   return { status: r.status, stderr: r.stderr, doc: r.status === 0 ? JSON.parse(r.stdout) : undefined };
+}
+
+// Runs a program under a seccomp filter that refuses userfaultfd(2): a process pagemap-scan cannot set up.
+const NO_UFFD = `#include <errno.h>
+#include <stddef.h>
+#include <unistd.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+int main(int argc, char **argv) {
+  struct sock_filter f[] = {
+    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_userfaultfd, 0, 1),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  struct sock_fprog prog = { sizeof f / sizeof f[0], f };
+  if (argc < 2 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog)) return 1;
+  execv(argv[1], argv + 1);
+  return 127;
+}
+`;
+
+function compiled(name: string, source: string, flags: string[] = []): string | undefined {
+  const bin = tmp(name);
+  if (fs.existsSync(bin)) return bin;
+  fs.writeFileSync(`${bin}.c`, source);
+  const r = spawnSync(ENV.cc, ['-O2', ...flags, '-o', bin, `${bin}.c`], { encoding: 'utf8' });
+  return r.status === 0 ? bin : undefined;
 }
 
 suite('capture: the process tree is followed', { timeout: 120_000 }, () => {
@@ -616,6 +640,21 @@ suite('capture: the process tree is followed', { timeout: 120_000 }, () => {
     } finally {
       sh.kill('SIGKILL');
     }
+  });
+
+  test.skipIf(!BUILT || ENV.probe['pagemap-scan'] !== '1')('a child that cannot be set up (seccomp refuses userfaultfd) is left out with a note; the capture goes on', () => {
+    const bin = childWriter();
+    const noUffd = compiled('nouffd', NO_UFFD);
+    expect(bin && noUffd, 'compiling the test programs').toBeTruthy();
+    const r = captureJson(['--out', tmp('nouffd.arrow'), '--mechanism', 'pagemap-scan', '--', 'sh', '-c', `${noUffd} ${bin} 300; ${bin} 400; true`]);
+    expect(r.status, r.stderr).toBe(0);
+    const doc = r.doc;
+    expect(r.stderr).toMatch(/^migreplay: capture: process \d+ \(childwriter\) under the target cannot be recorded: userfaultfd\(\) inside process \d+ failed: Operation not permitted$/m);
+    const writers = doc.processes.filter((p: { command: string }) => p.command === 'childwriter');
+    expect(writers).toHaveLength(1); // the second one, not sandboxed
+    expect(writers[0].pages).toBeGreaterThanOrEqual(400);
+    expect(doc.unrecorded.map((c: { command: string }) => c.command)).toContain('childwriter');
+    expect(doc.unrecorded.map((c: { pid: number }) => c.pid)).not.toContain(writers[0].pid);
   });
 
   test.skipIf(!BUILT)('a command that starts nothing: one process, holding every page write; the trace has the keys it had', () => {

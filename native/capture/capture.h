@@ -14,6 +14,7 @@
 #ifndef MIGREPLAY_CAPTURE_H
 #define MIGREPLAY_CAPTURE_H
 
+#include <setjmp.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -43,6 +44,9 @@ void notef(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void failf(int status, const char *code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Run before exiting on failure (stop or release the target, turn log-dirty off). */
 void set_fail_cleanup(void (*fn)(void));
+/* While j is set, failf puts its message in msg and jumps to j instead of ending the
+ * capture (a child process that cannot be set up is left out, not the capture). */
+void set_fail_jump(jmp_buf *j, char *msg, size_t len);
 /* Debug lines on stderr when MIGREPLAY_CAPTURE_DEBUG is set. */
 void debugf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* CLOCK_MONOTONIC in nanoseconds. */

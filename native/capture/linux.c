@@ -291,6 +291,7 @@ struct proc {
   int pending_sig;
   struct pagenum_map *map;
   int tracked;  /* its memory is set up (a vfork child is not, until it execs) */
+  int failed;   /* it could not be set up: not recorded (its events are passed on) */
   int exited;   /* no more scans; its numbers are freed after the epoch */
   uint64_t writes, first_epoch;
   char comm[17];
@@ -917,6 +918,30 @@ static int step_out_of_exec(int *st) {
   return 0;
 }
 
+/* Set up the current process (a child): 0, or -1 when it cannot be recorded (a
+ * note says why; its numbers and marks are dropped, its events passed on from now). */
+static int setup_child(int report) {
+  static jmp_buf jb;
+  static char why[512];
+  struct proc *p = cur;
+  if (setjmp(jb)) {
+    set_fail_jump(NULL, NULL, 0);
+    use_proc(p);
+    release_target();
+    pagenum_reset(&dirty);
+    p->tracked = 0;
+    p->failed = 1;
+    notef("process %d (%s) under the target cannot be recorded: %s", p->pid, p->comm, why);
+    if (t0_ns) proc_record(p, "unrecorded"); /* before the HELO: sent after it */
+    return -1;
+  }
+  set_fail_jump(&jb, why, sizeof why);
+  setup(report);
+  set_fail_jump(NULL, NULL, 0);
+  p->tracked = 1;
+  return 0;
+}
+
 /* A ptrace event of a process other than the target: a new child (its first stop),
  * its exec, its exit. `active`: the capture is recording (not ending). */
 static void child_event(pid_t pid, int st, int active) {
@@ -927,7 +952,7 @@ static void child_event(pid_t pid, int st, int active) {
       use_proc(p);
       release_target();
       p->exited = 1;
-      proc_record(p, "exit");
+      if (!p->failed) proc_record(p, "exit");
       use_proc(procs[0]);
     }
     return;
@@ -943,11 +968,8 @@ static void child_event(pid_t pid, int st, int active) {
     p = add_proc(pid);
     use_proc(p);
     ptrace(PTRACE_SETOPTIONS, pid, 0, trace_opts(1));
-    if (!shares_memory(pid)) {
-      setup(0); /* its memory is its parent's, copied: written by neither yet */
-      p->tracked = 1;
-    }
     proc_record(p, "start");
+    if (!shares_memory(pid)) setup_child(0); /* its memory is its parent's, copied: written by neither yet */
     ptrace(PTRACE_CONT, pid, 0, pending_sig);
     pending_sig = 0;
     use_proc(procs[0]);
@@ -959,22 +981,20 @@ static void child_event(pid_t pid, int st, int active) {
     if (active && p->tracked && scan(1) < 0) debugf("last scan of %d failed: %s", pid, strerror(errno)); /* its memory is still there */
     release_target();
     p->exited = 1;
-    proc_record(p, "exit");
+    if (!p->failed) proc_record(p, "exit");
   } else if (ev == PTRACE_EVENT_EXEC) {
-    if (active) {
+    if (active && !p->failed) {
       int st2 = 0;
       if (step_out_of_exec(&st2) < 0) {
         release_target();
         p->exited = 1;
-        proc_record(p, "exit");
+        if (!p->failed) proc_record(p, "exit");
         use_proc(procs[0]);
         return;
       }
       pagenum_reset(&dirty);
-      setup(1); /* a new program image: its resident pages were written by exec */
-      p->tracked = 1;
       read_comm(p);
-      proc_record(p, "exec");
+      if (setup_child(1) == 0) proc_record(p, "exec"); /* a new program image: its resident pages were written by exec */
     }
     deliver = pending_sig;
     pending_sig = 0;
@@ -1017,10 +1037,7 @@ static void adopt_descendants(pid_t pid) {
       struct proc *p = add_proc(c);
       use_proc(p);
       pending_sig = sig;
-      if (!shares_memory(c)) {
-        setup(0);
-        p->tracked = 1;
-      }
+      if (!shares_memory(c)) setup_child(0);
       ptrace(PTRACE_CONT, c, 0, pending_sig); /* its PROC record follows the HELO */
       pending_sig = 0;
       use_proc(procs[0]);
@@ -1053,7 +1070,7 @@ int run_linux(const struct capture_opts *o) {
              CAPTURE_PROTOCOL_VERSION, mech_name(mech), sysconf(_SC_PAGESIZE), (long long)o->interval_us, tpid,
              attached ? "attach" : "command", (long long)t0_ns, u.release, u.machine, !attached && !o->keep_thp,
              (unsigned long long)baseline_pages);
-  for (size_t i = 0; i < nprocs; i++) proc_record(procs[i], "start");
+  for (size_t i = 0; i < nprocs; i++) proc_record(procs[i], procs[i]->failed ? "unrecorded" : "start");
   if (ptrace(PTRACE_CONT, tpid, 0, pending_sig)) failf(EXIT_FAILED, FAIL_FAILED, "cannot resume process %d: %s", tpid, strerror(errno));
   pending_sig = 0;
 
@@ -1179,7 +1196,8 @@ int run_linux(const struct capture_opts *o) {
   }
   release_children();
   release_target();
-  for (size_t i = 0; i < nprocs; i++) proc_record(procs[i], "end");
+  for (size_t i = 0; i < nprocs; i++)
+    if (!procs[i]->failed) proc_record(procs[i], "end");
 
   char extra[128] = "";
   if (attached) snprintf(extra, sizeof extra, "target_running=%d\n", target_alive && kill(tpid, 0) == 0);

@@ -358,6 +358,13 @@ export async function startCapture(o: CaptureOptions): Promise<CaptureHandle> {
         }
         break;
       case 'PROC': {
+        if (r.event === 'unrecorded') { // it could not be set up (the helper's note says why)
+          const i = processes.indexOf(live.get(r.pid)!);
+          if (i > 0) processes.splice(i, 1);
+          live.delete(r.pid);
+          started.set(r.pid, r.comm);
+          break;
+        }
         let p = live.get(r.pid);
         if (r.event === 'start' || !p) {
           p = { pid: r.pid, ppid: r.ppid, command: r.comm, pages: 0, firstEpoch: r.firstEpoch };
