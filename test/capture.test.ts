@@ -657,6 +657,21 @@ suite('capture: the process tree is followed', { timeout: 120_000 }, () => {
     expect(doc.unrecorded.map((c: { pid: number }) => c.pid)).not.toContain(writers[0].pid);
   });
 
+  test('a child still running when the command exits is released and runs on', async () => {
+    const pidFile = tmp('bg.pid');
+    const r = await runCapture({ out: tmp('bg.arrow'), command: ['sh', '-c', `sleep 5 & echo $! > ${pidFile}`], intervalUs: 50_000 });
+    const bg = Number(fs.readFileSync(pidFile, 'utf8'));
+    try {
+      expect(r.stoppedBy).toBe('target-exit');
+      expect(r.processes.map((p) => p.pid)).toContain(bg);
+      await sleep(300);
+      expect(alive(bg)).toBe(true);
+      expect(fs.readFileSync(`/proc/${bg}/status`, 'utf8')).toMatch(/^TracerPid:\s+0$/m);
+    } finally {
+      try { process.kill(bg, 'SIGKILL'); } catch { /* gone */ }
+    }
+  });
+
   test.skipIf(!BUILT)('a command that starts nothing: one process, holding every page write; the trace has the keys it had', () => {
     const out = tmp('single.arrow');
     const r = captureJson(['--out', out, '--', ENV.churn]);

@@ -961,8 +961,8 @@ static void child_event(pid_t pid, int st, int active) {
   int ev = st >> 16, sig = WSTOPSIG(st);
   if (!p) {
     /* A process forked under the target, stopped before it runs. */
-    if (!active) {
-      ptrace(PTRACE_CONT, pid, 0, 0);
+    if (!active) { /* started as the capture ends: let it go (no PTRACE_O_EXITKILL inherited from the target) */
+      ptrace(PTRACE_DETACH, pid, 0, 0);
       return;
     }
     p = add_proc(pid);
