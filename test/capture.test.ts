@@ -18,7 +18,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
 import { algorithms } from '../src/algorithms/index.js';
-import { runCapture, shellJoin, startCapture } from '../src/capture/capture.js';
+import { processesJson, processesText, runCapture, shellJoin, startCapture } from '../src/capture/capture.js';
 import { HELPER_ENV, helperPath } from '../src/capture/helper.js';
 import { CaptureFile, spacePadded, zeroPadded } from '../src/capture/output.js';
 import { RecordParser } from '../src/capture/protocol.js';
@@ -194,6 +194,23 @@ describe('capture: protocol and output file', () => {
       expect(Array.from((got[3] as any).pages)).toEqual([7, 9, 4095]);
       expect(p.pendingBytes).toBe(0);
     }
+  });
+
+  test('the recorded processes: capture.processes fits its 4000 ASCII bytes, the most pages first; the summary shows 20', () => {
+    const list = Array.from({ length: 300 }, (_, i) => ({ pid: 1000 + i, ppid: 999, command: i === 7 ? 'büro' : `worker-${i}`, pages: i * 3 % 101, firstEpoch: i }));
+    const json = processesJson(list);
+    expect(Buffer.byteLength(json)).toBeLessThanOrEqual(4000);
+    expect(json).toMatch(/^[\x20-\x7e]*$/);
+    const back = JSON.parse(json);
+    expect(back.length).toBeGreaterThan(20);
+    expect(back.length).toBeLessThan(list.length);
+    expect(back.map((p: { pages: number }) => p.pages)).toEqual([...back.map((p: { pages: number }) => p.pages)].sort((a, b) => b - a));
+    expect(back[0].pages).toBe(100);
+    expect(JSON.parse(processesJson([list[7]!]))[0].command).toBe('büro');
+    const text = processesText(list).split('\n').filter(Boolean);
+    expect(text).toHaveLength(21);
+    expect(text[0]).toBe('  pid 1000 (worker-0), child of 999: 0 page writes');
+    expect(text[20]).toBe('  … and 280 more (every one in --json)');
   });
 
   test('the output is a valid trace after every commit, with the patched metadata of that moment', () => {

@@ -216,9 +216,11 @@ function unrecordedNote(pid: number, own: string | undefined, seen: { pid: numbe
   return `the trace holds the page writes of process ${pid}${own ? ` (${own})` : ''} alone (--no-children), not those of the ${n.replace('process', 'child process')} seen under it: ${names}`;
 }
 
-/** The recorded processes, one line each, for the summary. */
-export function processesText(list: readonly RecordedProcess[]): string {
-  return list.map((p) => `  pid ${p.pid} (${p.command})${p.ppid ? `, child of ${p.ppid}` : ''}: ${p.pages} page writes\n`).join('');
+/** The recorded processes, one line each (the first `max`), for the summary. */
+export function processesText(list: readonly RecordedProcess[], max = 20): string {
+  const lines = list.slice(0, max).map((p) => `  pid ${p.pid} (${p.command})${p.ppid ? `, child of ${p.ppid}` : ''}: ${p.pages} page writes\n`);
+  if (list.length > max) lines.push(`  … and ${list.length - max} more (every one in --json)\n`);
+  return lines.join('');
 }
 
 const MECHANISM_TEXT: Record<string, string> = {
