@@ -4,6 +4,9 @@
 //   remap, dense rewrites) — the captured epochs hold exactly those pages, and each
 //   slow write lies in its epoch's real time span;
 // - attach to a running process and leave it running, unchanged;
+// - the process tree: a shell's children (and their threads) are recorded, in one
+//   page-number space, and listed; --no-children records the shell alone; --pid takes
+//   the children already running; a child that cannot be set up is left out, with a note;
 // - python3 under capture → a trace that opens, inspects and replays with every algorithm;
 // - Ctrl-C/SIGTERM and even SIGKILL of migreplay leave a valid trace;
 // - the log-dirty (Xen) path with a fake dirty-log source;

@@ -382,8 +382,15 @@ static void proc_record(const struct proc *p, const char *event) {
              (unsigned long long)p->writes, (unsigned long long)p->first_epoch);
 }
 
-/* Another recorded process whose memory pid shares (a vfork child), or 0. */
+/* Another recorded process whose memory pid shares (a vfork child), or 0; -1 when
+ * that cannot be known (no kcmp(2)): the child is then recorded from its exec. */
 static pid_t shares_memory(pid_t pid) {
+  static int kcmp_ok = -1;
+  if (kcmp_ok < 0) {
+    kcmp_ok = syscall(SYS_kcmp, getpid(), getpid(), KCMP_VM_, 0, 0) == 0;
+    if (!kcmp_ok) notef("kcmp(2) is unavailable (%s): child processes are recorded from their exec on (one that forks and does not exec is not)", strerror(errno));
+  }
+  if (!kcmp_ok) return -1;
   for (size_t i = 0; i < nprocs; i++) {
     struct proc *q = procs[i];
     if (q->pid == pid || !q->tracked || q->exited) continue;
