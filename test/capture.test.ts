@@ -565,6 +565,26 @@ function captureJson(args: string[]): { status: number | null; stderr: string; d
   return { status: r.status, stderr: r.stderr, doc: r.status === 0 ? JSON.parse(r.stdout) : undefined };
 }
 
+// Writes N pages, then forks a child that execs /bin/true (fork, not vfork), waits, lives on a little.
+const BIG_FORKER = `#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  long n = atol(argv[1]);
+  volatile char *p = mmap(0, (size_t)n * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return 1;
+  for (long i = 0; i < n; i++) p[i * 4096] = 1;
+  for (int k = 0; k < 5; k++) {
+    pid_t c = fork();
+    if (c == 0) { execl("/bin/true", "true", (char *)0); _exit(127); }
+    if (c < 0 || waitpid(c, 0, 0) != c) return 1;
+    usleep(60000);
+  }
+  return 0;
+}
+`;
+
 // Runs a program under a seccomp filter that refuses userfaultfd(2): a process pagemap-scan cannot set up.
 const NO_UFFD = `#include <errno.h>
 #include <stddef.h>
@@ -690,6 +710,16 @@ suite('capture: the process tree is followed', { timeout: 120_000 }, () => {
     } finally {
       try { process.kill(bg, 'SIGKILL'); } catch { /* gone */ }
     }
+  });
+
+  test('a large process that forks: the copy-on-write copy is not counted twice in mem_pages', async () => {
+    const bin = compiled('bigforker', BIG_FORKER);
+    expect(bin, 'compiling the forker').toBeDefined();
+    const n = 20_000;
+    const r = await runCapture({ out: tmp('bigfork.arrow'), command: [bin!, String(n)], intervalUs: 20_000 });
+    expect(r.processes.filter((p) => p.command === 'true')).toHaveLength(5);
+    expect(r.memPages).toBeGreaterThanOrEqual(n);
+    expect(r.memPages).toBeLessThan(n * 1.5);
   });
 
   test.skipIf(!BUILT)('a command that starts nothing: one process, holding every page write; the trace has the keys it had', () => {

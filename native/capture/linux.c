@@ -292,6 +292,7 @@ struct proc {
   struct pagenum_map *map;
   int tracked;  /* its memory is set up (a vfork child is not, until it execs) */
   int failed;   /* it could not be set up: not recorded (its events are passed on) */
+  int forked;   /* its memory is its parent's copy (forked, not exec'd yet): its RSS is not added */
   int exited;   /* no more scans; its numbers are freed after the epoch */
   uint64_t writes, first_epoch;
   char comm[17];
@@ -474,7 +475,10 @@ static uint64_t read_rss(void) {
 
 /* Pages [a, b) (virtual page numbers) were found written, or resident at setup:
  * number them, and mark them in this epoch's bitmap if they count as writes. */
+static int number_baseline = 1; /* 0: a forked child's memory, its parent's copy-on-write: numbered as it is written */
+
 static void mark_pages(uint64_t a, uint64_t b, int report) {
+  if (!report && !number_baseline) return;
   for (uint64_t v = a; v < b; v++) {
     uint32_t n = pagenum_get(v);
     if (!report) {
@@ -729,7 +733,7 @@ static int end_epoch(uint32_t flags) {
       if (i == 0) return -1;
       continue; /* a child exiting: its exit comes next */
     }
-    rss += read_rss();
+    if (!p->forked) rss += read_rss(); /* a forked copy's pages are its parent's until written: numbered then */
   }
   use_proc(procs[0]);
   int64_t t1 = mono_ns();
@@ -976,7 +980,12 @@ static void child_event(pid_t pid, int st, int active) {
     use_proc(p);
     ptrace(PTRACE_SETOPTIONS, pid, 0, trace_opts(1));
     proc_record(p, "start");
-    if (!shares_memory(pid)) setup_child(0); /* its memory is its parent's, copied: written by neither yet */
+    if (!shares_memory(pid)) { /* its memory is its parent's, shared copy-on-write: not written, not its own yet */
+      number_baseline = 0;
+      setup_child(0);
+      number_baseline = 1;
+      p->forked = 1;
+    }
     ptrace(PTRACE_CONT, pid, 0, pending_sig);
     pending_sig = 0;
     use_proc(procs[0]);
@@ -1000,6 +1009,7 @@ static void child_event(pid_t pid, int st, int active) {
         return;
       }
       pagenum_reset(&dirty);
+      p->forked = 0;
       read_comm(p);
       if (setup_child(1) == 0) proc_record(p, "exec"); /* a new program image: its resident pages were written by exec */
     }
