@@ -585,6 +585,26 @@ int main(int argc, char **argv) {
 }
 `;
 
+// Starts argv[1…] from a second thread (ptrace reports only the forks of the threads it traces).
+const THREAD_SPAWNER = `#include <pthread.h>
+#include <sys/wait.h>
+#include <unistd.h>
+static char **args;
+static void *run(void *a) {
+  pid_t c = fork();
+  if (c == 0) { execv(args[0], args); _exit(127); }
+  if (c > 0) waitpid(c, 0, 0);
+  return a;
+}
+int main(int argc, char **argv) {
+  if (argc < 2) return 2;
+  args = argv + 1;
+  pthread_t t;
+  if (pthread_create(&t, 0, run, 0) || pthread_join(t, 0)) return 1;
+  return 0;
+}
+`;
+
 // Runs a program under a seccomp filter that refuses userfaultfd(2): a process pagemap-scan cannot set up.
 const NO_UFFD = `#include <errno.h>
 #include <stddef.h>
@@ -699,7 +719,7 @@ suite('capture: the process tree is followed', { timeout: 120_000 }, () => {
 
   test('a child still running when the command exits is released and runs on', async () => {
     const pidFile = tmp('bg.pid');
-    const r = await runCapture({ out: tmp('bg.arrow'), command: ['sh', '-c', `sleep 5 & echo $! > ${pidFile}`], intervalUs: 50_000 });
+    const r = await runCapture({ out: tmp('bg.arrow'), command: ['sh', '-c', `sleep 5 & echo $! > ${pidFile}; sleep 0.3`], intervalUs: 50_000 });
     const bg = Number(fs.readFileSync(pidFile, 'utf8'));
     try {
       expect(r.stoppedBy).toBe('target-exit');
@@ -720,6 +740,18 @@ suite('capture: the process tree is followed', { timeout: 120_000 }, () => {
     expect(r.processes.filter((p) => p.command === 'true')).toHaveLength(5);
     expect(r.memPages).toBeGreaterThanOrEqual(n);
     expect(r.memPages).toBeLessThan(n * 1.5);
+  });
+
+  test('a child forked by a thread other than the main one is found at the next epoch and recorded', async () => {
+    const bin = childWriter();
+    const spawner = compiled('threadspawner', THREAD_SPAWNER, ['-pthread']);
+    expect(bin && spawner, 'compiling the test programs').toBeTruthy();
+    const r = await runCapture({ out: tmp('threadfork.arrow'), command: [spawner!, bin!, '1500'], intervalUs: 50_000 });
+    const child = r.processes.find((p) => p.command === 'childwriter');
+    expect(child, JSON.stringify(r.processes)).toBeDefined();
+    expect(child!.ppid).toBe(r.pid);
+    expect(child!.pages).toBeGreaterThanOrEqual(1500); // written before it was found: its resident pages count in the epoch it was found
+    expect(r.unrecorded).toEqual([]);
   });
 
   test.skipIf(!BUILT)('a command that starts nothing: one process, holding every page write; the trace has the keys it had', () => {

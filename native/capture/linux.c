@@ -1028,9 +1028,11 @@ static void child_event(pid_t pid, int st, int active) {
   use_proc(procs[0]);
 }
 
-/* --pid: the target's descendants already running are attached and recorded too
- * (those it starts later are attached as they are forked). */
-static void adopt_descendants(pid_t pid) {
+/* Attach and record the descendants of pid not recorded yet: with --pid, those
+ * already running (report 0: their memory is their starting state); at each epoch,
+ * those forked by a thread other than a process's main one, which ptrace does not
+ * report (report 1: their resident pages count as written, as a new mapping's do). */
+static void adopt_descendants(pid_t pid, int report) {
   char path[96];
   snprintf(path, sizeof path, "/proc/%d/task", pid);
   DIR *d = opendir(path);
@@ -1054,11 +1056,12 @@ static void adopt_descendants(pid_t pid) {
       struct proc *p = add_proc(c);
       use_proc(p);
       pending_sig = sig;
-      if (!shares_memory(c)) setup_child(0);
-      ptrace(PTRACE_CONT, c, 0, pending_sig); /* its PROC record follows the HELO */
+      if (!shares_memory(c)) setup_child(report);
+      if (t0_ns && !p->failed) proc_record(p, "start"); /* before the HELO: sent after it */
+      ptrace(PTRACE_CONT, c, 0, pending_sig);
       pending_sig = 0;
       use_proc(procs[0]);
-      adopt_descendants(c);
+      adopt_descendants(c, report);
     }
     fclose(f);
   }
@@ -1076,7 +1079,7 @@ int run_linux(const struct capture_opts *o) {
   use_proc(root);
   setup(0);
   root->tracked = 1;
-  if (attached && follow) adopt_descendants(tpid);
+  if (attached && follow) adopt_descendants(tpid, 0);
 
   struct utsname u;
   uname(&u);
@@ -1201,6 +1204,9 @@ int run_linux(const struct capture_opts *o) {
       continue;
     }
     if (now >= next) {
+      if (follow) /* children that ptrace did not report */
+        for (size_t i = 0, n = nprocs; i < n; i++)
+          if (!procs[i]->exited && !procs[i]->failed) adopt_descendants(procs[i]->pid, 1);
       if (end_epoch(0) < 0) {
         /* The target is exiting: its exit event or status comes next. */
         next = now + interval_ns;
