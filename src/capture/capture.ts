@@ -212,7 +212,7 @@ function descendants(pid: number, into: Map<number, string>): void {
 function unrecordedNote(pid: number, own: string | undefined, seen: { pid: number; command: string }[], followed: boolean): string {
   const names = seen.slice(0, 5).map((c) => `${c.command} (pid ${c.pid})`).join(', ') + (seen.length > 5 ? `, and ${seen.length - 5} more` : '');
   const n = `${seen.length} process${seen.length === 1 ? '' : 'es'}`;
-  if (followed) return `the trace does not hold the page writes of ${n} seen under process ${pid}${own ? ` (${own})` : ''} (started as the capture ended, or not traceable): ${names}`;
+  if (followed) return `the trace does not hold the page writes of ${n} seen under process ${pid}${own ? ` (${own})` : ''} (forked by a thread and gone before the next epoch, started as the capture ended, or not traceable): ${names}`;
   return `the trace holds the page writes of process ${pid}${own ? ` (${own})` : ''} alone (--no-children), not those of the ${n.replace('process', 'child process')} seen under it: ${names}`;
 }
 
