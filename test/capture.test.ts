@@ -4,6 +4,9 @@
 //   remap, dense rewrites) — the captured epochs hold exactly those pages, and each
 //   slow write lies in its epoch's real time span;
 // - attach to a running process and leave it running, unchanged;
+// - the process tree: a shell's children (and their threads) are recorded, in one
+//   page-number space, and listed; --no-children records the shell alone; --pid takes
+//   the children already running; a child that cannot be set up is left out, with a note;
 // - python3 under capture → a trace that opens, inspects and replays with every algorithm;
 // - Ctrl-C/SIGTERM and even SIGKILL of migreplay leave a valid trace;
 // - the log-dirty (Xen) path with a fake dirty-log source;
@@ -18,7 +21,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
 import { algorithms } from '../src/algorithms/index.js';
-import { runCapture, shellJoin, startCapture } from '../src/capture/capture.js';
+import { processesJson, processesText, runCapture, shellJoin, startCapture } from '../src/capture/capture.js';
 import { HELPER_ENV, helperPath } from '../src/capture/helper.js';
 import { CaptureFile, spacePadded, zeroPadded } from '../src/capture/output.js';
 import { RecordParser } from '../src/capture/protocol.js';
@@ -40,14 +43,15 @@ afterAll(() => fs.rmSync(TMP, { recursive: true, force: true }));
 
 // ---------------------------------------------------------------- setup
 
-interface Env { ok: boolean; why: string; helper: string; phases: string; writer: string; churn: string; probe: Record<string, string> }
+interface Env { ok: boolean; why: string; cc: string; helper: string; phases: string; writer: string; churn: string; probe: Record<string, string> }
 
 function setUp(): Env {
-  const env: Env = { ok: false, why: '', helper: helperPath(), phases: tmp('phases'), writer: tmp('writer'), churn: tmp('churn'), probe: {} };
+  const env: Env = { ok: false, why: '', cc: 'cc', helper: helperPath(), phases: tmp('phases'), writer: tmp('writer'), churn: tmp('churn'), probe: {} };
   if (process.platform !== 'linux') return { ...env, why: `capture needs Linux (this is ${process.platform})` };
   const cc = spawnSync('sh', ['-c', 'for c in "${CC:-cc}" gcc clang; do command -v "$c" && exit 0; done; exit 1'], { encoding: 'utf8' });
   if (cc.status !== 0) return { ...env, why: 'no C compiler' };
   const compiler = cc.stdout.trim().split('\n')[0]!;
+  env.cc = compiler;
   if (!fs.existsSync(env.helper)) {
     const b = spawnSync('sh', [path.join(ROOT, 'scripts/build-capture.sh')], { encoding: 'utf8', env: { ...process.env, MIGREPLAY_CAPTURE_STRICT: '1' } });
     if (b.status !== 0) return { ...env, why: `building the helper failed: ${b.stderr.trim()}` };
@@ -166,13 +170,15 @@ describe('capture: protocol and output file', () => {
     v.setUint32(24, 3, true);
     v.setUint32(28, 12, true);
     [7, 9, 4095].forEach((p, i) => v.setUint32(40 + 4 * i, p, true));
-    const numb = new Uint8Array(16);
+    const numb = new Uint8Array(24);
     new DataView(numb.buffer).setBigUint64(0, 123456789n, true);
     new DataView(numb.buffer).setUint32(8, 7, true);
     new DataView(numb.buffer).setUint32(12, 3, true);
+    new DataView(numb.buffer).setUint32(16, 4242, true);
     const stream = [
       record('HELO', new TextEncoder().encode('version=1\nsource=pagemap-scan\n')),
       record('NUMB', numb),
+      record('PROC', new TextEncoder().encode('pid=4242\nppid=1\ncomm=sh\nevent=start\nwrites=5\nfirst_epoch=0\n')),
       record('EPOC', epoch),
       record('DONE', new TextEncoder().encode('stopped_by=duration\n')),
     ];
@@ -183,13 +189,31 @@ describe('capture: protocol and output file', () => {
       const p = new RecordParser();
       const got = [];
       for (let i = 0; i < all.length; i += size) got.push(...p.push(all.subarray(i, i + size)));
-      expect(got.map((r) => r.type)).toEqual(['HELO', 'NUMB', 'EPOC', 'DONE']);
+      expect(got.map((r) => r.type)).toEqual(['HELO', 'NUMB', 'PROC', 'EPOC', 'DONE']);
       expect(got[0]).toMatchObject({ fields: { version: '1', source: 'pagemap-scan' } });
-      expect(got[1]).toMatchObject({ extents: [{ vpn: 123456789, page: 7, count: 3 }] });
-      expect(got[2]).toMatchObject({ tStartUs: 100, tEndUs: 50_100, memPages: 4096, scanUs: 12 });
-      expect(Array.from((got[2] as any).pages)).toEqual([7, 9, 4095]);
+      expect(got[1]).toMatchObject({ extents: [{ vpn: 123456789, page: 7, count: 3, pid: 4242 }] });
+      expect(got[2]).toMatchObject({ pid: 4242, ppid: 1, comm: 'sh', event: 'start', writes: 5, firstEpoch: 0 });
+      expect(got[3]).toMatchObject({ tStartUs: 100, tEndUs: 50_100, memPages: 4096, scanUs: 12 });
+      expect(Array.from((got[3] as any).pages)).toEqual([7, 9, 4095]);
       expect(p.pendingBytes).toBe(0);
     }
+  });
+
+  test('the recorded processes: capture.processes fits its 4000 ASCII bytes, the most pages first; the summary shows 20', () => {
+    const list = Array.from({ length: 300 }, (_, i) => ({ pid: 1000 + i, ppid: 999, command: i === 7 ? 'büro' : `worker-${i}`, pages: i * 3 % 101, firstEpoch: i }));
+    const json = processesJson(list);
+    expect(Buffer.byteLength(json)).toBeLessThanOrEqual(4000);
+    expect(json).toMatch(/^[\x20-\x7e]*$/);
+    const back = JSON.parse(json);
+    expect(back.length).toBeGreaterThan(20);
+    expect(back.length).toBeLessThan(list.length);
+    expect(back.map((p: { pages: number }) => p.pages)).toEqual([...back.map((p: { pages: number }) => p.pages)].sort((a, b) => b - a));
+    expect(back[0].pages).toBe(100);
+    expect(JSON.parse(processesJson([list[7]!]))[0].command).toBe('büro');
+    const text = processesText(list).split('\n').filter(Boolean);
+    expect(text).toHaveLength(21);
+    expect(text[0]).toBe('  pid 1000 (worker-0), child of 999: 0 page writes');
+    expect(text[20]).toBe('  … and 280 more (every one in --json)');
   });
 
   test('the output is a valid trace after every commit, with the patched metadata of that moment', () => {
@@ -491,17 +515,18 @@ suite('capture: --json', { timeout: 60_000 }, () => {
 });
 
 suite('capture: a command that starts other processes', { timeout: 60_000 }, () => {
-  test.skipIf(!BUILT)('the processes seen under the captured one are named, on stderr and in --json, as not recorded', () => {
+  test.skipIf(!BUILT)('with --no-children the processes seen under the captured one are named, on stderr and in --json, as not recorded', () => {
     const out = tmp('tree.arrow');
     // A shell that runs a writer as a child (not exec'd: `; true` keeps the shell waiting).
     const script = `${ENV.writer} ${tmp('tree.info')} ${tmp('tree.hb')} & sleep 1; kill $!; wait; true`;
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/migreplay.js'), 'capture', '--out', out, '--json', '--', 'sh', '-c', script],
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/migreplay.js'), 'capture', '--out', out, '--json', '--no-children', '--', 'sh', '-c', script],
       { encoding: 'utf8', timeout: 60_000 });
     expect(r.status, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
     const names = doc.unrecorded.map((c: { command: string }) => c.command);
     expect(names).toContain(path.basename(ENV.writer).slice(0, 15));
-    expect(r.stderr).toMatch(new RegExp(`^migreplay: capture: the trace holds the page writes of process ${doc.pid} \\(sh\\) alone, not those of the \\d+ child process(es)? seen under it: .*${path.basename(ENV.writer)}`, 'm'));
+    expect(doc.processes.map((p: { pid: number }) => p.pid)).toEqual([doc.pid]);
+    expect(r.stderr).toMatch(new RegExp(`^migreplay: capture: the trace holds the page writes of process ${doc.pid} \\(sh\\) alone \\(--no-children\\), not those of the \\d+ child process(es)? seen under it: .*${path.basename(ENV.writer)}`, 'm'));
     expect(doc.notes.some((n: string) => n.startsWith('the trace holds the page writes of process'))).toBe(true);
   });
 
@@ -511,6 +536,237 @@ suite('capture: a command that starts other processes', { timeout: 60_000 }, () 
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).unrecorded).toEqual([]);
     expect(r.stderr).not.toMatch(/child process/);
+  });
+});
+
+// A child that writes N distinct pages from a thread of its own, then lives on for a few epochs.
+const CHILD_WRITER = `#include <pthread.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+static long n;
+static volatile char *p;
+static void *run(void *a) { for (long i = 0; i < n; i++) p[i * 4096] = 1; return a; }
+int main(int argc, char **argv) {
+  n = argc > 1 ? atol(argv[1]) : 1000;
+  p = mmap(0, (size_t)n * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return 1;
+  pthread_t t;
+  if (pthread_create(&t, 0, run, 0) || pthread_join(t, 0)) return 1;
+  usleep(200000);
+  return 0;
+}
+`;
+
+const childWriter = () => compiled('childwriter', CHILD_WRITER, ['-pthread']);
+
+function captureJson(args: string[]): { status: number | null; stderr: string; doc: any } {
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/migreplay.js'), 'capture', '--json', ...args], { encoding: 'utf8', timeout: 90_000 });
+  return { status: r.status, stderr: r.stderr, doc: r.status === 0 ? JSON.parse(r.stdout) : undefined };
+}
+
+// Writes N pages, then forks a child that execs /bin/true (fork, not vfork), waits, lives on a little.
+const BIG_FORKER = `#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  long n = atol(argv[1]);
+  volatile char *p = mmap(0, (size_t)n * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return 1;
+  for (long i = 0; i < n; i++) p[i * 4096] = 1;
+  for (int k = 0; k < 5; k++) {
+    pid_t c = fork();
+    if (c == 0) { execl("/bin/true", "true", (char *)0); _exit(127); }
+    if (c < 0 || waitpid(c, 0, 0) != c) return 1;
+    usleep(60000);
+  }
+  return 0;
+}
+`;
+
+// Starts argv[1…] from a second thread (ptrace reports only the forks of the threads it traces).
+const THREAD_SPAWNER = `#include <pthread.h>
+#include <sys/wait.h>
+#include <unistd.h>
+static char **args;
+static void *run(void *a) {
+  pid_t c = fork();
+  if (c == 0) { execv(args[0], args); _exit(127); }
+  if (c > 0) waitpid(c, 0, 0);
+  return a;
+}
+int main(int argc, char **argv) {
+  if (argc < 2) return 2;
+  args = argv + 1;
+  pthread_t t;
+  if (pthread_create(&t, 0, run, 0) || pthread_join(t, 0)) return 1;
+  return 0;
+}
+`;
+
+// Runs a program under a seccomp filter that refuses userfaultfd(2): a process pagemap-scan cannot set up.
+const NO_UFFD = `#include <errno.h>
+#include <stddef.h>
+#include <unistd.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+int main(int argc, char **argv) {
+  struct sock_filter f[] = {
+    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_userfaultfd, 0, 1),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  struct sock_fprog prog = { sizeof f / sizeof f[0], f };
+  if (argc < 2 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog)) return 1;
+  execv(argv[1], argv + 1);
+  return 127;
+}
+`;
+
+function compiled(name: string, source: string, flags: string[] = []): string | undefined {
+  const bin = tmp(name);
+  if (fs.existsSync(bin)) return bin;
+  fs.writeFileSync(`${bin}.c`, source);
+  const r = spawnSync(ENV.cc, ['-O2', ...flags, '-o', bin, `${bin}.c`], { encoding: 'utf8' });
+  return r.status === 0 ? bin : undefined;
+}
+
+suite('capture: the process tree is followed', { timeout: 120_000 }, () => {
+  const N = 2000;
+  test.skipIf(!BUILT)(`a shell's child writing ${N} pages from a thread is recorded, listed in --json and in the metadata, its pages in --page-map`, () => {
+    const bin = childWriter();
+    expect(bin, 'compiling the child writer').toBeDefined();
+    const out = tmp('followed.arrow');
+    const map = tmp('followed.csv');
+    const r = captureJson(['--out', out, '--page-map', map, '--', 'sh', '-c', `${bin} ${N}; true`]);
+    expect(r.status, r.stderr).toBe(0);
+    const doc = r.doc;
+    const child = doc.processes.find((p: { command: string }) => p.command === 'childwriter');
+    expect(doc.processes[0]).toMatchObject({ pid: doc.pid, command: 'sh' });
+    expect(child, JSON.stringify(doc.processes)).toBeDefined();
+    expect(child.ppid).toBe(doc.pid);
+    expect(child.pages).toBeGreaterThanOrEqual(N);
+    expect(doc.events).toBeGreaterThanOrEqual(N);
+    expect(doc.unrecorded).toEqual([]);
+    expect(r.stderr).toMatch(new RegExp(`^  pid ${child.pid} \\(childwriter\\), child of ${doc.pid}: ${child.pages} page writes$`, 'm'));
+    // the trace: both processes in its metadata, enough room for the child's pages
+    const trace = openTrace(fileSource(out));
+    expect(trace.meta.raw['capture.children']).toBe('followed');
+    const listed = JSON.parse(trace.meta.raw['capture.processes']!.trim());
+    expect(listed.map((p: { pid: number }) => p.pid).sort()).toEqual([doc.pid, child.pid].sort());
+    expect(Number(trace.meta.raw['capture.process_count'])).toBe(doc.processes.length);
+    expect(trace.meta.memPages).toBeGreaterThanOrEqual(N);
+    // the page map says which process each number belongs to; the child's numbers are its own
+    const rows = fs.readFileSync(map, 'utf8').trim().split('\n');
+    expect(rows[0]).toBe('page,vpn,epoch,pid');
+    const childRows = rows.slice(1).map((l) => l.split(',').map(Number)).filter((f) => f[3] === child.pid);
+    expect(childRows.length).toBeGreaterThanOrEqual(N);
+  });
+
+  test.skipIf(!BUILT)('with --no-children the same command records the shell alone: far fewer pages', () => {
+    const bin = childWriter();
+    expect(bin, 'compiling the child writer').toBeDefined();
+    const out = tmp('notfollowed.arrow');
+    const map = tmp('notfollowed.csv');
+    const r = captureJson(['--out', out, '--page-map', map, '--no-children', '--', 'sh', '-c', `${bin} ${N}; true`]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.doc.processes.map((p: { pid: number }) => p.pid)).toEqual([r.doc.pid]);
+    expect(r.doc.events).toBeLessThan(N / 4);
+    expect(r.doc.unrecorded.map((c: { command: string }) => c.command)).toContain('childwriter');
+    expect(openTrace(fileSource(out)).meta.raw['capture.children']).toBe('not-followed');
+    expect(fs.readFileSync(map, 'utf8').split('\n')[0]).toBe('page,vpn,epoch');
+  });
+
+  test('--pid: the children already running and those started during the capture are recorded; all are left running', async () => {
+    const sh = spawn('sh', ['-c', 'sleep 30 & while :; do sleep 0.1; done'], { stdio: 'ignore' });
+    try {
+      const children = () => fs.readFileSync(`/proc/${sh.pid}/task/${sh.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+      const cmdline = (c: number) => { try { return fs.readFileSync(`/proc/${c}/cmdline`, 'utf8'); } catch { return ''; } };
+      let long: number | undefined;
+      await waitFor('the `sleep 30` child', () => (long = children().find((c) => cmdline(c) === 'sleep\x0030\x00')) !== undefined);
+      const r = await runCapture({ out: tmp('tree-attach.arrow'), pid: sh.pid!, durationUs: 1_000_000, intervalUs: 50_000 });
+      expect(r.targetRunning).toBe(true);
+      expect(r.processes[0]!.pid).toBe(sh.pid);
+      const pids = r.processes.map((p) => p.pid);
+      expect(pids).toContain(long); // running at the attach
+      expect(r.processes.filter((p) => p.command === 'sleep' && p.ppid === sh.pid).length).toBeGreaterThanOrEqual(3); // at most one `sleep 0.1` ran at the attach: the others started during it
+      expect(r.unrecorded).toEqual([]);
+      expect(alive(sh.pid!)).toBe(true);
+      expect(alive(long!)).toBe(true); // released, not killed
+    } finally {
+      sh.kill('SIGKILL');
+    }
+  });
+
+  test.skipIf(!BUILT || ENV.probe['pagemap-scan'] !== '1')('a child that cannot be set up (seccomp refuses userfaultfd) is left out with a note; the capture goes on', () => {
+    const bin = childWriter();
+    const noUffd = compiled('nouffd', NO_UFFD);
+    expect(bin && noUffd, 'compiling the test programs').toBeTruthy();
+    const r = captureJson(['--out', tmp('nouffd.arrow'), '--mechanism', 'pagemap-scan', '--', 'sh', '-c', `${noUffd} ${bin} 300; ${bin} 400; true`]);
+    expect(r.status, r.stderr).toBe(0);
+    const doc = r.doc;
+    expect(r.stderr).toMatch(/^migreplay: capture: process \d+ \(childwriter\) under the target cannot be recorded: userfaultfd\(\) inside process \d+ failed: Operation not permitted$/m);
+    const writers = doc.processes.filter((p: { command: string }) => p.command === 'childwriter');
+    expect(writers).toHaveLength(1); // the second one, not sandboxed
+    expect(writers[0].pages).toBeGreaterThanOrEqual(400);
+    expect(doc.unrecorded.map((c: { command: string }) => c.command)).toContain('childwriter');
+    expect(doc.unrecorded.map((c: { pid: number }) => c.pid)).not.toContain(writers[0].pid);
+  });
+
+  test('a child still running when the command exits is released and runs on', async () => {
+    const pidFile = tmp('bg.pid');
+    const r = await runCapture({ out: tmp('bg.arrow'), command: ['sh', '-c', `sleep 5 & echo $! > ${pidFile}; sleep 0.3`], intervalUs: 50_000 });
+    const bg = Number(fs.readFileSync(pidFile, 'utf8'));
+    try {
+      expect(r.stoppedBy).toBe('target-exit');
+      expect(r.processes.map((p) => p.pid)).toContain(bg);
+      await sleep(300);
+      expect(alive(bg)).toBe(true);
+      expect(fs.readFileSync(`/proc/${bg}/status`, 'utf8')).toMatch(/^TracerPid:\s+0$/m);
+    } finally {
+      try { process.kill(bg, 'SIGKILL'); } catch { /* gone */ }
+    }
+  });
+
+  test('a large process that forks: the copy-on-write copy is not counted twice in mem_pages', async () => {
+    const bin = compiled('bigforker', BIG_FORKER);
+    expect(bin, 'compiling the forker').toBeDefined();
+    const n = 20_000;
+    const r = await runCapture({ out: tmp('bigfork.arrow'), command: [bin!, String(n)], intervalUs: 20_000 });
+    expect(r.processes.filter((p) => p.command === 'true')).toHaveLength(5);
+    expect(r.memPages).toBeGreaterThanOrEqual(n);
+    expect(r.memPages).toBeLessThan(n * 1.5);
+  });
+
+  test('a child forked by a thread other than the main one is found at the next epoch and recorded', async () => {
+    const bin = childWriter();
+    const spawner = compiled('threadspawner', THREAD_SPAWNER, ['-pthread']);
+    expect(bin && spawner, 'compiling the test programs').toBeTruthy();
+    const r = await runCapture({ out: tmp('threadfork.arrow'), command: [spawner!, bin!, '1500'], intervalUs: 50_000 });
+    const child = r.processes.find((p) => p.command === 'childwriter');
+    expect(child, JSON.stringify(r.processes)).toBeDefined();
+    expect(child!.ppid).toBe(r.pid);
+    expect(child!.pages).toBeGreaterThanOrEqual(1500); // written before it was found: its resident pages count in the epoch it was found
+    expect(r.unrecorded).toEqual([]);
+  });
+
+  test.skipIf(!BUILT)('a command that starts nothing: one process, holding every page write; the trace has the keys it had', () => {
+    const out = tmp('single.arrow');
+    const r = captureJson(['--out', out, '--', ENV.churn]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.doc.processes).toHaveLength(1);
+    expect(r.doc.processes[0]).toMatchObject({ pid: r.doc.pid, pages: r.doc.events });
+    const trace = openTrace(fileSource(out));
+    for (const key of ['mem_pages', 'page_size', 'interval_us', 'duration_us', 'source', 'workload', 'description', 'capture.command', 'capture.pid',
+      'capture.mode', 'capture.stopped_by', 'capture.numbering', 'capture.t0_monotonic_ns', 'capture.started_at', 'capture.kernel', 'capture.baseline_pages', 'capture.tool']) {
+      expect(trace.meta.raw[key], key).toBeDefined();
+    }
+    expect(trace.meta.memPages).toBe(r.doc.memPages);
+    expect(epochsOf(trace).reduce((n, e) => n + e.pages.length, 0)).toBe(r.doc.events);
   });
 });
 
@@ -564,7 +820,7 @@ suite('capture: log-dirty path with a fake dirty log (the Xen code path without 
 suite('capture: helper binary', () => {
   test('--probe reports the mechanisms; bad arguments are refused', () => {
     const out = execFileSync(ENV.helper, ['--probe'], { encoding: 'utf8' });
-    expect(out).toMatch(/^softdirty=[01]\npagemap-scan=[01]\nxen=[01]\nprotocol=1\n$/);
+    expect(out).toMatch(/^softdirty=[01]\npagemap-scan=[01]\nxen=[01]\nprotocol=2\n$/);
     const r = spawnSync(ENV.helper, ['--interval-us', '5'], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], encoding: 'utf8' });
     expect(r.status).toBe(2);
   });

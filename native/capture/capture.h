@@ -14,11 +14,12 @@
 #ifndef MIGREPLAY_CAPTURE_H
 #define MIGREPLAY_CAPTURE_H
 
+#include <setjmp.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define CAPTURE_PROTOCOL_VERSION 1
+#define CAPTURE_PROTOCOL_VERSION 2
 
 /* Exit statuses of the helper (the FAIL record says more). */
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_UNAVAILABLE = 3 };
@@ -43,6 +44,9 @@ void notef(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void failf(int status, const char *code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Run before exiting on failure (stop or release the target, turn log-dirty off). */
 void set_fail_cleanup(void (*fn)(void));
+/* While j is set, failf puts its message in msg and jumps to j instead of ending the
+ * capture (a child process that cannot be set up is left out, not the capture). */
+void set_fail_jump(jmp_buf *j, char *msg, size_t len);
 /* Debug lines on stderr when MIGREPLAY_CAPTURE_DEBUG is set. */
 void debugf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* CLOCK_MONOTONIC in nanoseconds. */
@@ -92,8 +96,17 @@ extern struct epoch_totals totals;
 /* ---------------------------------------------------------------- pagenum.c */
 /* Virtual page → dense page number, like a guest's page frame (docs/capture.md,
  * "Page numbers"): assigned on first sight, freed when the page's memory goes
- * away, reused lowest first. Assignments are reported in NUMB records. */
-void pagenum_reset(void);
+ * away, reused lowest first. Assignments are reported in NUMB records. One map per
+ * process (address space), all drawing on one number space; the calls below act on
+ * the map in use. */
+struct pagenum_map;
+struct pagenum_map *pagenum_new(uint32_t pid);
+/* Make m the map in use (NULL: a default map). */
+void pagenum_use(struct pagenum_map *m);
+/* Free m's numbers (its process is gone) and m itself. */
+void pagenum_drop(struct pagenum_map *m);
+/* Free every number of the map in use (a new program image), clearing them in `clear`. */
+void pagenum_reset(pagebits_t *clear);
 /* The page number of vpn, assigning the lowest free one if it has none. */
 uint32_t pagenum_get(uint64_t vpn);
 /* Free the numbers of the virtual pages [a, b) (their memory went away). */
@@ -117,6 +130,7 @@ struct capture_opts {
   long xen_domid;        /* --xen-domid, -1 if not given */
   const char *fake_log_in;    /* --fake-dirtylog FILE */
   const char *fake_log_trace; /* --fake-calls FILE: the fake source logs its calls here */
+  int no_children;       /* --no-children: the target alone, not the processes it starts */
 };
 
 enum { MECH_AUTO = 0, MECH_SOFTDIRTY = 1, MECH_PMSCAN = 2 };

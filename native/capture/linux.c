@@ -27,8 +27,17 @@
  * final scan. With --pid the target is attached and, at the end, released: the
  * userfaultfd is closed (which drops every registration and protection) and ptrace
  * detaches, leaving it running.
+ *
+ * The processes the target starts are followed (unless --no-children): ptrace
+ * attaches each new one as it is forked (PTRACE_O_TRACEFORK/VFORK), before it runs,
+ * and it gets its own state (struct proc: descriptors, userfaultfd, page-number map)
+ * in the same page-number space, its own exec and exit handling, and a final scan at
+ * its exit. A vfork child shares its parent's memory until it execs: it is set up
+ * then. The state of the process being worked on sits in the globals below (tpid,
+ * pmfd, …); use_proc() swaps it.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -63,6 +72,10 @@
 #ifndef PTRACE_EVENT_STOP
 #define PTRACE_EVENT_STOP 128
 #endif
+#ifndef SYS_kcmp
+#define SYS_kcmp 312
+#endif
+#define KCMP_VM_ 1 /* KCMP_VM of linux/kcmp.h */
 
 static pid_t tpid;
 static int attached;           /* --pid: release the target at the end */
@@ -71,6 +84,8 @@ static int pmfd = -1, uffd = -1, clear_fd = -1;
 static unsigned page_shift = 12;
 static pagebits_t dirty;
 static int pending_sig;        /* a signal that arrived while we held the target */
+static uint64_t syscall_insn;  /* a `syscall` instruction in the target */
+static int follow;             /* follow the processes the target starts */
 static uint32_t epoch_flags;   /* EPOCH_* flags gathered since the last epoch */
 static uint64_t peak_rss;
 static uint64_t baseline_pages;
@@ -174,7 +189,6 @@ static void note_exit(int st) {
 }
 
 #if defined(__x86_64__)
-static uint64_t syscall_insn;
 
 /* The address of a `syscall` instruction (0f 05) in the target: its vDSO has one. */
 static uint64_t find_syscall_insn(void) {
@@ -263,6 +277,129 @@ static uint64_t span_lo, span_hi;      /* all user mappings */
 static char *mapsbuf;
 static size_t mapscap;
 
+/* ------------------------------------------------------------------ processes */
+
+/* One recorded process (address space). procs[0] is the target. */
+struct proc {
+  pid_t pid, ppid;
+  int pmfd, uffd, clear_fd;
+  range_t *bad;
+  size_t n_bad, cap_bad;
+  range_t failing;
+  int failing_count;
+  uint64_t syscall_insn;
+  int pending_sig;
+  struct pagenum_map *map;
+  int tracked;  /* its memory is set up (a vfork child is not, until it execs) */
+  int failed;   /* it could not be set up: not recorded (its events are passed on) */
+  int forked;   /* its memory is its parent's copy (forked, not exec'd yet): its RSS is not added */
+  int exited;   /* no more scans; its numbers are freed after the epoch */
+  uint64_t writes, first_epoch;
+  char comm[17];
+};
+static struct proc **procs, *cur;
+static size_t nprocs, cap_procs;
+
+/* Whether the current process is the target (or no process is set up yet). */
+static int is_root(void) { return !cur || cur == procs[0]; }
+
+static void save_cur(void) {
+  if (!cur) return;
+  cur->pmfd = pmfd, cur->uffd = uffd, cur->clear_fd = clear_fd;
+  cur->bad = bad, cur->n_bad = n_bad, cur->cap_bad = cap_bad;
+  cur->failing = failing, cur->failing_count = failing_count;
+  cur->syscall_insn = syscall_insn, cur->pending_sig = pending_sig;
+}
+
+/* Make p the process the scanning and ptrace code works on. */
+static void use_proc(struct proc *p) {
+  if (p == cur) return;
+  save_cur();
+  cur = p;
+  tpid = p->pid;
+  pmfd = p->pmfd, uffd = p->uffd, clear_fd = p->clear_fd;
+  bad = p->bad, n_bad = p->n_bad, cap_bad = p->cap_bad;
+  failing = p->failing, failing_count = p->failing_count;
+  syscall_insn = p->syscall_insn, pending_sig = p->pending_sig;
+  pagenum_use(p->map);
+}
+
+static void read_comm(struct proc *p) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/comm", p->pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  ssize_t n = fd >= 0 ? read(fd, p->comm, sizeof p->comm - 1) : -1;
+  if (fd >= 0) close(fd);
+  if (n <= 0) {
+    strcpy(p->comm, "?");
+    return;
+  }
+  p->comm[n] = 0;
+  for (ssize_t i = 0; i < n; i++)
+    if (p->comm[i] == '\n' || p->comm[i] == ',') p->comm[i] = i == n - 1 && p->comm[i] == '\n' ? 0 : '?';
+}
+
+static pid_t read_ppid(pid_t pid) {
+  char path[64], b[512];
+  snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  ssize_t n = fd >= 0 ? read(fd, b, sizeof b - 1) : -1;
+  if (fd >= 0) close(fd);
+  if (n <= 0) return 0;
+  b[n] = 0;
+  char *rp = strrchr(b, ')'); /* the command name may hold spaces and parentheses */
+  int ppid = 0;
+  if (rp && sscanf(rp + 1, " %*c %d", &ppid) != 1) ppid = 0;
+  return ppid;
+}
+
+static struct proc *add_proc(pid_t pid) {
+  if (nprocs == cap_procs) {
+    cap_procs = cap_procs ? cap_procs * 2 : 16;
+    procs = realloc(procs, cap_procs * sizeof *procs);
+    if (!procs) failf(EXIT_FAILED, FAIL_FAILED, "out of memory");
+  }
+  struct proc *p = calloc(1, sizeof *p);
+  if (!p) failf(EXIT_FAILED, FAIL_FAILED, "out of memory");
+  p->pid = pid;
+  p->ppid = read_ppid(pid);
+  p->pmfd = p->uffd = p->clear_fd = -1;
+  p->map = pagenum_new((uint32_t)pid);
+  p->first_epoch = totals.epochs;
+  read_comm(p);
+  procs[nprocs++] = p;
+  return p;
+}
+
+static struct proc *find_proc(pid_t pid) {
+  for (size_t i = nprocs; i-- > 0;) /* the newest first: a pid reused later is the live one */
+    if (procs[i]->pid == pid) return procs[i];
+  return NULL;
+}
+
+/* A PROC record: a process recorded, its state now. */
+static void proc_record(const struct proc *p, const char *event) {
+  proto_text("PROC", "pid=%d\nppid=%d\ncomm=%s\nevent=%s\nwrites=%llu\nfirst_epoch=%llu\n", p->pid, p->ppid, p->comm, event,
+             (unsigned long long)p->writes, (unsigned long long)p->first_epoch);
+}
+
+/* Another recorded process whose memory pid shares (a vfork child), or 0; -1 when
+ * that cannot be known (no kcmp(2)): the child is then recorded from its exec. */
+static pid_t shares_memory(pid_t pid) {
+  static int kcmp_ok = -1;
+  if (kcmp_ok < 0) {
+    kcmp_ok = syscall(SYS_kcmp, getpid(), getpid(), KCMP_VM_, 0, 0) == 0;
+    if (!kcmp_ok) notef("kcmp(2) is unavailable (%s): child processes are recorded from their exec on (one that forks and does not exec is not)", strerror(errno));
+  }
+  if (!kcmp_ok) return -1;
+  for (size_t i = 0; i < nprocs; i++) {
+    struct proc *q = procs[i];
+    if (q->pid == pid || !q->tracked || q->exited) continue;
+    if (syscall(SYS_kcmp, pid, q->pid, KCMP_VM_, 0, 0) == 0) return q->pid;
+  }
+  return 0;
+}
+
 static void push_range(range_t **a, size_t *n, size_t *cap, uint64_t s, uint64_t e) {
   if (*n == *cap) {
     *cap = *cap ? *cap * 2 : 256;
@@ -338,14 +475,18 @@ static uint64_t read_rss(void) {
 
 /* Pages [a, b) (virtual page numbers) were found written, or resident at setup:
  * number them, and mark them in this epoch's bitmap if they count as writes. */
+static int number_baseline = 1; /* 0: a forked child's memory, its parent's copy-on-write: numbered as it is written */
+
 static void mark_pages(uint64_t a, uint64_t b, int report) {
+  if (!report && !number_baseline) return;
   for (uint64_t v = a; v < b; v++) {
     uint32_t n = pagenum_get(v);
     if (!report) {
-      baseline_pages++;
+      if (is_root()) baseline_pages++;
       continue;
     }
     pb_reserve(&dirty, (uint64_t)n + 1);
+    if (cur && !((dirty.w[n >> 6] >> (n & 63)) & 1)) cur->writes++;
     pb_set(&dirty, n);
   }
 }
@@ -565,16 +706,37 @@ static void setup(int report) {
   else setup_softdirty(report);
 }
 
-/* End the current epoch now: scan, and send what it found. -1 if the target is gone. */
+/* Free the numbers of the processes that exited (after the epoch that lists their
+ * last writes), so that other processes can reuse them. */
+static void drop_exited(void) {
+  for (size_t i = 0; i < nprocs; i++) {
+    struct proc *p = procs[i];
+    if (!p->exited || !p->map) continue;
+    if (cur == p) use_proc(procs[0]);
+    pagenum_drop(p->map);
+    p->map = NULL;
+    pagenum_use(cur->map);
+  }
+}
+
+/* End the current epoch now: scan every recorded process, and send what was found.
+ * -1 if the target is gone. */
 static int end_epoch(uint32_t flags) {
   int64_t t = mono_ns();
-  int r = scan(1);
-  int64_t t1 = mono_ns();
-  if (r < 0) {
-    debugf("scan failed: %s", strerror(errno));
-    return -1;
+  uint64_t rss = 0;
+  for (size_t i = 0; i < nprocs; i++) {
+    struct proc *p = procs[i];
+    if (!p->tracked || p->exited) continue;
+    use_proc(p);
+    if (scan(1) < 0) {
+      debugf("scan of %d failed: %s", p->pid, strerror(errno));
+      if (i == 0) return -1;
+      continue; /* a child exiting: its exit comes next */
+    }
+    if (!p->forked) rss += read_rss(); /* a forked copy's pages are its parent's until written: numbered then */
   }
-  uint64_t rss = read_rss();
+  use_proc(procs[0]);
+  int64_t t1 = mono_ns();
   if (rss > peak_rss) peak_rss = rss;
   uint64_t hw = pagenum_high_water();
   struct epoch_info ei = {
@@ -587,6 +749,7 @@ static int end_epoch(uint32_t flags) {
   };
   epoch_flags = 0;
   emit_epoch(dirty.w, dirty.nwords * 64, &ei, 1);
+  drop_exited();
   epoch_start_us = ei.t_end_us;
   if (flags & EPOCH_FINAL) final_done = 1;
   return 0;
@@ -610,16 +773,16 @@ static void release_target(void) {
   clear_fd = -1;
 }
 
-/* Leave an attached target running: stop it in a ptrace stop, then detach. */
+/* Leave the current process running: stop it in a ptrace stop, then detach. */
 static void detach_target(void) {
   release_target();
-  if (!target_alive) return;
+  if (is_root() ? !target_alive : cur->exited) return;
   if (ptrace(PTRACE_INTERRUPT, tpid, 0, 0)) return; /* gone, or not stopped: the kernel detaches at our exit */
   for (;;) {
     int st;
     if (wait_target(&st)) return;
     if (WIFEXITED(st) || WIFSIGNALED(st)) {
-      note_exit(st);
+      if (is_root()) note_exit(st);
       return;
     }
     if (!WIFSTOPPED(st)) continue;
@@ -634,9 +797,29 @@ static void detach_target(void) {
   }
 }
 
+/* Release every process but the target: their descriptors closed, ptrace detached. */
+static void release_children(void) {
+  for (size_t i = 1; i < nprocs; i++) {
+    use_proc(procs[i]);
+    detach_target();
+    procs[i]->exited = 1;
+  }
+  if (nprocs) use_proc(procs[0]);
+}
+
 static void cleanup_on_fail(void) {
+  if (nprocs) release_children();
   if (attached) detach_target();
   else if (tpid > 0 && target_alive) kill(tpid, SIGKILL);
+}
+
+/* ptrace options: the target's exec and exit, and with `follow` the processes it
+ * forks. Its children get no PTRACE_O_EXITKILL: a helper that dies leaves them running. */
+static long trace_opts(int child) {
+  long o = PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT;
+  if (follow) o |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK;
+  if (!child && !attached) o |= PTRACE_O_EXITKILL;
+  return o;
 }
 
 static void spawn(char **argv, int keep_thp) {
@@ -660,8 +843,7 @@ static void spawn(char **argv, int keep_thp) {
   close(errpipe[1]);
   int st;
   if (waitpid(tpid, &st, WUNTRACED) != tpid || !WIFSTOPPED(st)) failf(EXIT_FAILED, FAIL_FAILED, "the command did not start");
-  long opts = PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL;
-  if (ptrace(PTRACE_SEIZE, tpid, 0, opts))
+  if (ptrace(PTRACE_SEIZE, tpid, 0, trace_opts(0)))
     failf(EXIT_UNAVAILABLE, FAIL_UNAVAILABLE, "cannot trace the command (ptrace: %s)", strerror(errno));
   kill(tpid, SIGCONT);
   for (;;) {
@@ -689,7 +871,7 @@ static void attach(pid_t pid) {
   tpid = pid;
   attached = 1;
   if (kill(pid, 0) && errno == ESRCH) failf(EXIT_USAGE, FAIL_USAGE, "no process %d", pid);
-  if (ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT)) {
+  if (ptrace(PTRACE_SEIZE, pid, 0, trace_opts(0))) {
     int e = errno;
     if (e == ESRCH) failf(EXIT_USAGE, FAIL_USAGE, "no process %d", pid);
     failf(EXIT_UNAVAILABLE, FAIL_UNAVAILABLE, "cannot attach to process %d (ptrace: %s; needs root or CAP_SYS_PTRACE, and no other tracer)",
@@ -738,13 +920,166 @@ static const char *signame(int sig) {
   }
 }
 
+/* Step a process out of execve, so its registers are at an ordinary user-mode
+ * instruction. 0, or -1 if it is gone (st holds its status). */
+static int step_out_of_exec(int *st) {
+  if (ptrace(PTRACE_SINGLESTEP, tpid, 0, 0) || wait_target(st)) return -1;
+  if (!WIFSTOPPED(*st)) return -1;
+  if ((*st >> 16) == 0 && WSTOPSIG(*st) != SIGTRAP) pending_sig = WSTOPSIG(*st);
+  return 0;
+}
+
+/* Set up the current process (a child): 0, or -1 when it cannot be recorded (a
+ * note says why; its numbers and marks are dropped, its events passed on from now). */
+static int setup_child(int report) {
+  static jmp_buf jb;
+  static char why[512];
+  struct proc *p = cur;
+  if (setjmp(jb)) {
+    set_fail_jump(NULL, NULL, 0);
+    use_proc(p);
+    release_target();
+    pagenum_reset(&dirty);
+    p->tracked = 0;
+    p->failed = 1;
+    notef("process %d (%s) under the target cannot be recorded: %s", p->pid, p->comm, why);
+    if (t0_ns) proc_record(p, "unrecorded"); /* before the HELO: sent after it */
+    return -1;
+  }
+  set_fail_jump(&jb, why, sizeof why);
+  setup(report);
+  set_fail_jump(NULL, NULL, 0);
+  p->tracked = 1;
+  return 0;
+}
+
+/* A ptrace event of a process other than the target: a new child (its first stop),
+ * its exec, its exit. `active`: the capture is recording (not ending). */
+static void child_event(pid_t pid, int st, int active) {
+  struct proc *p = find_proc(pid);
+  if (p && p->exited) p = NULL; /* an exited process's pid, reused */
+  if (WIFEXITED(st) || WIFSIGNALED(st)) {
+    if (p && !p->exited) {
+      use_proc(p);
+      release_target();
+      p->exited = 1;
+      if (!p->failed) proc_record(p, "exit");
+      use_proc(procs[0]);
+    }
+    return;
+  }
+  if (!WIFSTOPPED(st)) return;
+  int ev = st >> 16, sig = WSTOPSIG(st);
+  if (!p) {
+    /* A process forked under the target, stopped before it runs. */
+    if (!active) { /* started as the capture ends: let it go (no PTRACE_O_EXITKILL inherited from the target) */
+      ptrace(PTRACE_DETACH, pid, 0, 0);
+      return;
+    }
+    p = add_proc(pid);
+    use_proc(p);
+    ptrace(PTRACE_SETOPTIONS, pid, 0, trace_opts(1));
+    proc_record(p, "start");
+    if (!shares_memory(pid)) { /* its memory is its parent's, shared copy-on-write: not written, not its own yet */
+      number_baseline = 0;
+      setup_child(0);
+      number_baseline = 1;
+      p->forked = 1;
+    }
+    ptrace(PTRACE_CONT, pid, 0, pending_sig);
+    pending_sig = 0;
+    use_proc(procs[0]);
+    return;
+  }
+  use_proc(p);
+  int deliver = 0;
+  if (ev == PTRACE_EVENT_EXIT) {
+    if (active && p->tracked && scan(1) < 0) debugf("last scan of %d failed: %s", pid, strerror(errno)); /* its memory is still there */
+    release_target();
+    p->exited = 1;
+    if (!p->failed) proc_record(p, "exit");
+  } else if (ev == PTRACE_EVENT_EXEC) {
+    if (active && !p->failed) {
+      int st2 = 0;
+      if (step_out_of_exec(&st2) < 0) {
+        release_target();
+        p->exited = 1;
+        if (!p->failed) proc_record(p, "exit");
+        use_proc(procs[0]);
+        return;
+      }
+      pagenum_reset(&dirty);
+      p->forked = 0;
+      read_comm(p);
+      if (setup_child(1) == 0) proc_record(p, "exec"); /* a new program image: its resident pages were written by exec */
+    }
+    deliver = pending_sig;
+    pending_sig = 0;
+  } else if (ev == PTRACE_EVENT_STOP) {
+    if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
+      ptrace(PTRACE_LISTEN, pid, 0, 0);
+      use_proc(procs[0]);
+      return;
+    }
+  } else if (!ev) {
+    deliver = sig; /* an ordinary signal: deliver it */
+  }
+  ptrace(PTRACE_CONT, pid, 0, deliver);
+  use_proc(procs[0]);
+}
+
+/* Attach and record the descendants of pid not recorded yet: with --pid, those
+ * already running (report 0: their memory is their starting state); at each epoch,
+ * those forked by a thread other than a process's main one, which ptrace does not
+ * report (report 1: their resident pages count as written, as a new mapping's do). */
+static void adopt_descendants(pid_t pid, int report) {
+  char path[96];
+  snprintf(path, sizeof path, "/proc/%d/task", pid);
+  DIR *d = opendir(path);
+  if (!d) return;
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    if (de->d_name[0] == '.') continue;
+    char cpath[160];
+    snprintf(cpath, sizeof cpath, "/proc/%d/task/%.32s/children", pid, de->d_name);
+    FILE *f = fopen(cpath, "re");
+    if (!f) continue;
+    int c;
+    while (fscanf(f, "%d", &c) == 1) {
+      if (find_proc(c) || ptrace(PTRACE_SEIZE, c, 0, trace_opts(1))) continue;
+      if (ptrace(PTRACE_INTERRUPT, c, 0, 0)) continue;
+      int st, sig = 0;
+      pid_t r;
+      while ((r = waitpid(c, &st, __WALL)) < 0 && errno == EINTR) {}
+      if (r != c || !WIFSTOPPED(st)) continue;
+      if ((st >> 16) == 0) sig = WSTOPSIG(st); /* delivered when it runs again */
+      struct proc *p = add_proc(c);
+      use_proc(p);
+      pending_sig = sig;
+      if (!shares_memory(c)) setup_child(report);
+      if (t0_ns && !p->failed) proc_record(p, "start"); /* before the HELO: sent after it */
+      ptrace(PTRACE_CONT, c, 0, pending_sig);
+      pending_sig = 0;
+      use_proc(procs[0]);
+      adopt_descendants(c, report);
+    }
+    fclose(f);
+  }
+  closedir(d);
+}
+
 int run_linux(const struct capture_opts *o) {
   page_shift = (unsigned)__builtin_ctzl((unsigned long)sysconf(_SC_PAGESIZE));
   mech = choose_mechanism(o->mechanism);
   set_fail_cleanup(cleanup_on_fail);
+  follow = !o->no_children;
   if (o->pid > 0) attach(o->pid);
   else spawn(o->argv, o->keep_thp);
+  struct proc *root = add_proc(tpid);
+  use_proc(root);
   setup(0);
+  root->tracked = 1;
+  if (attached && follow) adopt_descendants(tpid, 0);
 
   struct utsname u;
   uname(&u);
@@ -755,6 +1090,7 @@ int run_linux(const struct capture_opts *o) {
              CAPTURE_PROTOCOL_VERSION, mech_name(mech), sysconf(_SC_PAGESIZE), (long long)o->interval_us, tpid,
              attached ? "attach" : "command", (long long)t0_ns, u.release, u.machine, !attached && !o->keep_thp,
              (unsigned long long)baseline_pages);
+  for (size_t i = 0; i < nprocs; i++) proc_record(procs[i], procs[i]->failed ? "unrecorded" : "start");
   if (ptrace(PTRACE_CONT, tpid, 0, pending_sig)) failf(EXIT_FAILED, FAIL_FAILED, "cannot resume process %d: %s", tpid, strerror(errno));
   pending_sig = 0;
 
@@ -792,8 +1128,12 @@ int run_linux(const struct capture_opts *o) {
     /* ptrace events */
     for (;;) {
       int st;
-      pid_t r = waitpid(tpid, &st, WNOHANG | __WALL);
+      pid_t r = waitpid(follow ? -1 : tpid, &st, WNOHANG | __WALL);
       if (r <= 0) break;
+      if (r != root->pid) {
+        child_event(r, st, !draining && !stopped_by);
+        continue;
+      }
       if (WIFEXITED(st) || WIFSIGNALED(st)) {
         note_exit(st);
         if (!stopped_by) stopped_by = "target-exit";
@@ -821,9 +1161,10 @@ int run_linux(const struct capture_opts *o) {
           }
           if ((st2 >> 16) == 0 && WSTOPSIG(st2) != SIGTRAP) pending_sig = WSTOPSIG(st2);
           /* A new program image: the old one's memory is gone, page numbers start again. */
-          pagenum_reset();
-          if (dirty.w) memset(dirty.w, 0, dirty.nwords * sizeof *dirty.w);
+          pagenum_reset(&dirty);
           setup(1);        /* its resident pages were written by exec */
+          read_comm(root);
+          proc_record(root, "exec");
           epoch_flags |= EPOCH_EXEC;
         }
         ptrace(PTRACE_CONT, tpid, 0, pending_sig);
@@ -863,6 +1204,9 @@ int run_linux(const struct capture_opts *o) {
       continue;
     }
     if (now >= next) {
+      if (follow) /* children that ptrace did not report */
+        for (size_t i = 0, n = nprocs; i < n; i++)
+          if (!procs[i]->exited && !procs[i]->failed) adopt_descendants(procs[i]->pid, 1);
       if (end_epoch(0) < 0) {
         /* The target is exiting: its exit event or status comes next. */
         next = now + interval_ns;
@@ -873,7 +1217,10 @@ int run_linux(const struct capture_opts *o) {
       if (next < after + interval_ns / 4) next = after + interval_ns / 4; /* a slow scan lengthens the epoch */
     }
   }
+  release_children();
   release_target();
+  for (size_t i = 0; i < nprocs; i++)
+    if (!procs[i]->failed) proc_record(procs[i], "end");
 
   char extra[128] = "";
   if (attached) snprintf(extra, sizeof extra, "target_running=%d\n", target_alive && kill(tpid, 0) == 0);

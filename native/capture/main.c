@@ -5,6 +5,7 @@
  *     --duration-us N     stop after N µs (default: until the target exits or a signal)
  *     --mechanism M       auto | softdirty | pagemap-scan (Linux processes)
  *     --keep-thp          leave transparent huge pages on in a started command
+ *     --no-children       record the target alone, not the processes it starts
  *     --proto-fd N        where the records go (default 3)
  *     --fake-calls FILE   with --fake-dirtylog: log the source's calls
  *   migreplay-capture --probe    print which mechanisms work here, key=value lines
@@ -55,13 +56,14 @@ int main(int argc, char **argv) {
   }
   proto_init(proto_fd);
 
-  enum { OPT_INTERVAL = 1000, OPT_DURATION, OPT_MECH, OPT_THP, OPT_PID, OPT_XEN, OPT_FAKE, OPT_FAKECALLS, OPT_PROTO, OPT_PROBE };
+  enum { OPT_INTERVAL = 1000, OPT_DURATION, OPT_MECH, OPT_THP, OPT_PID, OPT_XEN, OPT_FAKE, OPT_FAKECALLS, OPT_PROTO, OPT_PROBE, OPT_NOCHILD };
   static const struct option longopts[] = {
       {"interval-us", required_argument, 0, OPT_INTERVAL}, {"duration-us", required_argument, 0, OPT_DURATION},
       {"mechanism", required_argument, 0, OPT_MECH},       {"keep-thp", no_argument, 0, OPT_THP},
       {"pid", required_argument, 0, OPT_PID},              {"xen-domid", required_argument, 0, OPT_XEN},
       {"fake-dirtylog", required_argument, 0, OPT_FAKE},   {"fake-calls", required_argument, 0, OPT_FAKECALLS},
       {"proto-fd", required_argument, 0, OPT_PROTO},       {"probe", no_argument, 0, OPT_PROBE},
+      {"no-children", no_argument, 0, OPT_NOCHILD},
       {0, 0, 0, 0}};
   opterr = 0;
   int c;
@@ -82,6 +84,7 @@ int main(int argc, char **argv) {
     case OPT_FAKECALLS: o.fake_log_trace = optarg; break;
     case OPT_PROTO: break;
     case OPT_PROBE: probe = 1; break;
+    case OPT_NOCHILD: o.no_children = 1; break;
     default: failf(EXIT_USAGE, FAIL_USAGE, "unknown option '%s'", argv[optind - 1]);
     }
   }

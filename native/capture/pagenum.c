@@ -13,9 +13,14 @@
  * allocators) would count every address they ever touched: several times their
  * real size. The highest number ever in use + 1 is the high-water mark.
  *
- * The map is a hash of 512-page chunks (2 MiB of address space), each an array of
+ * Several processes (a command and its children) share one number space: each has
+ * its own map (pagenum_new/pagenum_use), the numbers and the free list are common,
+ * so their pages get distinct numbers and a process's freed numbers go to the next.
+ *
+ * A map is a hash of 512-page chunks (2 MiB of address space), each an array of
  * numbers + 1 (0 = none); free numbers are a bitmap. Assignments are batched into
- * NUMB records (u64 first vpn, u32 first page, u32 count) for the --page-map file.
+ * NUMB records (u64 first vpn, u32 first page, u32 count, u32 pid, u32 0) for the
+ * --page-map file.
  */
 #define _GNU_SOURCE
 #include <stdlib.h>
@@ -33,15 +38,22 @@ struct chunk {
   uint32_t used; /* pages of the chunk holding a number */
 };
 
-static struct chunk *tab;
-static uint64_t tab_cap, tab_used;
+struct pagenum_map {
+  struct chunk *tab;
+  uint64_t tab_cap, tab_used;
+  uint32_t pid;
+};
+static struct pagenum_map single, *cur = &single; /* the map in use */
+#define tab (cur->tab)
+#define tab_cap (cur->tab_cap)
+#define tab_used (cur->tab_used)
 static uint64_t next_page, high_water; /* numbers ever handed out since the reset; max of that */
 static uint64_t *freebits;             /* free numbers below next_page */
 static uint64_t free_words, nfree, free_hint;
 
 struct extent {
   uint64_t vpn;
-  uint32_t page, count;
+  uint32_t page, count, pid;
 };
 static struct extent *ext;
 static size_t ext_cap, ext_n;
@@ -90,21 +102,10 @@ static struct chunk *chunk_of(uint64_t vpn, int create) {
   return c;
 }
 
-void pagenum_reset(void) {
-  pagenum_flush();
-  for (uint64_t i = 0; i < tab_cap; i++) free(tab[i].num);
-  free(tab);
-  tab = NULL;
-  tab_cap = tab_used = 0;
-  next_page = 0;
-  if (freebits) memset(freebits, 0, free_words * sizeof *freebits);
-  nfree = free_hint = 0;
-}
-
 static void note_assignment(uint64_t vpn, uint32_t page) {
   if (ext_n) {
     struct extent *e = &ext[ext_n - 1];
-    if (e->vpn + e->count == vpn && (uint64_t)e->page + e->count == page) {
+    if (e->pid == cur->pid && e->vpn + e->count == vpn && (uint64_t)e->page + e->count == page) {
       e->count++;
       return;
     }
@@ -114,7 +115,7 @@ static void note_assignment(uint64_t vpn, uint32_t page) {
     ext = realloc(ext, ext_cap * sizeof *ext);
     if (!ext) oom();
   }
-  ext[ext_n++] = (struct extent){vpn, page, 1};
+  ext[ext_n++] = (struct extent){vpn, page, 1, cur->pid};
 }
 
 /* The lowest free number, or a new one. */
@@ -150,6 +151,50 @@ static void free_number(uint32_t n) {
   freebits[w] |= 1ULL << (n & 63);
   nfree++;
   if (n < free_hint) free_hint = n;
+}
+
+/* Free every number of the current map, clearing them in `clear` if given. */
+static void release_all(pagebits_t *clear) {
+  for (uint64_t i = 0; i < tab_cap; i++) {
+    struct chunk *c = &tab[i];
+    if (c->num) {
+      for (uint32_t k = 0; k < CHUNK_PAGES && c->used; k++) {
+        if (!c->num[k]) continue;
+        uint32_t n = c->num[k] - 1;
+        if (clear && ((uint64_t)n >> 6) < clear->nwords) clear->w[n >> 6] &= ~(1ULL << (n & 63));
+        free_number(n);
+        c->used--;
+      }
+      free(c->num);
+    }
+  }
+  free(tab);
+  tab = NULL;
+  tab_cap = tab_used = 0;
+}
+
+void pagenum_reset(pagebits_t *clear) {
+  pagenum_flush();
+  release_all(clear);
+}
+
+struct pagenum_map *pagenum_new(uint32_t pid) {
+  struct pagenum_map *m = calloc(1, sizeof *m);
+  if (!m) oom();
+  m->pid = pid;
+  return m;
+}
+
+void pagenum_use(struct pagenum_map *m) { cur = m ? m : &single; }
+
+void pagenum_drop(struct pagenum_map *m) {
+  if (!m) return;
+  struct pagenum_map *was = cur;
+  pagenum_flush();
+  cur = m;
+  release_all(NULL);
+  cur = was == m ? &single : was;
+  free(m);
 }
 
 uint32_t pagenum_get(uint64_t vpn) {
@@ -216,15 +261,16 @@ uint64_t pagenum_high_water(void) { return high_water; }
 
 void pagenum_flush(void) {
   if (!ext_n) return;
-  unsigned char *buf = malloc(ext_n * 16);
+  unsigned char *buf = calloc(ext_n, 24);
   if (!buf) oom();
   for (size_t i = 0; i < ext_n; i++) {
-    unsigned char *p = buf + i * 16;
+    unsigned char *p = buf + i * 24;
     for (int k = 0; k < 8; k++) p[k] = (unsigned char)(ext[i].vpn >> (8 * k));
     for (int k = 0; k < 4; k++) p[8 + k] = (unsigned char)(ext[i].page >> (8 * k));
     for (int k = 0; k < 4; k++) p[12 + k] = (unsigned char)(ext[i].count >> (8 * k));
+    for (int k = 0; k < 4; k++) p[16 + k] = (unsigned char)(ext[i].pid >> (8 * k));
   }
-  proto_record("NUMB", buf, ext_n * 16, NULL, 0);
+  proto_record("NUMB", buf, ext_n * 24, NULL, 0);
   free(buf);
   ext_n = 0;
 }

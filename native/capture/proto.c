@@ -15,6 +15,9 @@
 static int out_fd = -1;
 static int broken;
 static void (*fail_cleanup)(void);
+static jmp_buf *fail_jump;
+static char *fail_msg;
+static size_t fail_len;
 static int debugging = -1;
 
 sigset_t wait_set;
@@ -22,6 +25,11 @@ sigset_t wait_set;
 void proto_init(int fd) { out_fd = fd; }
 int proto_broken(void) { return broken; }
 void set_fail_cleanup(void (*fn)(void)) { fail_cleanup = fn; }
+void set_fail_jump(jmp_buf *j, char *msg, size_t len) {
+  fail_jump = j;
+  fail_msg = msg;
+  fail_len = len;
+}
 
 int64_t mono_ns(void) {
   struct timespec t;
@@ -113,6 +121,13 @@ void failf(int status, const char *code, const char *fmt, ...) {
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
   one_line(msg);
+  if (fail_jump) {
+    jmp_buf *j = fail_jump;
+    fail_jump = NULL;
+    debugf("setup failed (%s): %s", code, msg);
+    snprintf(fail_msg, fail_len, "%s", msg);
+    longjmp(*j, 1);
+  }
   debugf("fail (%s): %s", code, msg);
   proto_text("FAIL", "code=%s\nmessage=%s\n", code, msg);
   void (*fn)(void) = fail_cleanup;

@@ -44,7 +44,9 @@ export interface CaptureOptions {
   batchPages?: number;
   /** Leave transparent huge pages on in a started command. */
   keepThp?: boolean;
-  /** Also write a CSV `page,vpn,epoch`: the virtual page each page number stands for, from which epoch on. */
+  /** Record the target alone, not the processes it starts (Linux; by default they are followed). */
+  noChildren?: boolean;
+  /** Also write a CSV `page,vpn,epoch,pid` (`page,vpn,epoch` with noChildren): the virtual page of process pid each page number stands for, from which epoch on. */
   pageMap?: string;
   /** Metadata `workload` (default: the command, or what is attached). */
   workload?: string;
@@ -79,13 +81,30 @@ export interface CaptureResult {
   /** The captured process. */
   pid?: number;
   /**
-   * Processes the captured one started (seen at its epochs, Linux): their page writes are
-   * not in the trace, which records one address space (its threads included).
+   * The processes recorded (Linux): the target first, then each one it started, in the
+   * order they started; `pages` = the page writes recorded for it (epochs × pages).
+   */
+  processes: RecordedProcess[];
+  /**
+   * Processes seen under the target at its epochs (Linux) whose page writes are not in
+   * the trace: all of them with noChildren; otherwise those already running when --pid attached.
    */
   unrecorded: { pid: number; command: string }[];
   notes: string[];
   /** The helper's own report: its HELO and DONE fields. */
   helper: Record<string, string>;
+}
+
+/** A process whose page writes are in the trace. */
+export interface RecordedProcess {
+  pid: number;
+  ppid: number;
+  /** Its command name (/proc/PID/comm), after its last exec. */
+  command: string;
+  /** Page writes recorded for it. */
+  pages: number;
+  /** The epoch its recording started in. */
+  firstEpoch: number;
 }
 
 /** A capture in progress. */
@@ -98,12 +117,30 @@ export interface CaptureHandle {
   done: Promise<CaptureResult>;
 }
 
+const PROCESSES_WIDTH = 4000;
+
+/** `capture.processes`: the recorded processes as JSON, the most pages first, as many as fit its width (ASCII only: the width is in bytes). */
+export function processesJson(list: readonly RecordedProcess[]): string {
+  const sorted = [...list].sort((a, b) => b.pages - a.pages || a.firstEpoch - b.firstEpoch);
+  const items: string[] = [];
+  let length = 2;
+  for (const p of sorted) {
+    const item = JSON.stringify({ pid: p.pid, ppid: p.ppid, command: p.command, pages: p.pages }).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    if (length + item.length + 1 > PROCESSES_WIDTH) break;
+    items.push(item);
+    length += item.length + 1;
+  }
+  return `[${items.join(',')}]`;
+}
+
 // Placeholders for the metadata patched in place (output.ts): unique strings of the
 // final width that no other value of the schema can equal.
 const FIELDS: Record<string, PatchField> = {
   [META_KEYS.memPages]: { placeholder: '1073741823', format: zeroPadded(10) },
   [META_KEYS.durationUs]: { placeholder: String(Number.MAX_SAFE_INTEGER), format: zeroPadded(16) },
   'capture.stopped_by': { placeholder: 'unfinished'.padEnd(16), format: spacePadded(16) },
+  'capture.processes': { placeholder: '[]'.padEnd(PROCESSES_WIDTH), format: spacePadded(PROCESSES_WIDTH) },
+  'capture.process_count': { placeholder: '99999999', format: zeroPadded(8) },
 };
 
 /** A command line as a shell would take it back. */
@@ -135,6 +172,7 @@ function helperArgs(o: CaptureOptions): string[] {
   if (o.durationUs !== undefined) args.push('--duration-us', String(Math.round(o.durationUs)));
   if (o.mechanism && o.mechanism !== 'auto') args.push('--mechanism', o.mechanism);
   if (o.keepThp) args.push('--keep-thp');
+  if (o.noChildren) args.push('--no-children');
   if (o.pid !== undefined) args.push('--pid', String(o.pid));
   else if (o.xenDomid !== undefined) args.push('--xen-domid', String(o.xenDomid));
   else if (o.fakeDirtylog) {
@@ -171,9 +209,18 @@ function descendants(pid: number, into: Map<number, string>): void {
 }
 
 /** The note for processes the capture saw started but did not record. */
-function unrecordedNote(pid: number, own: string | undefined, seen: { pid: number; command: string }[]): string {
+function unrecordedNote(pid: number, own: string | undefined, seen: { pid: number; command: string }[], followed: boolean): string {
   const names = seen.slice(0, 5).map((c) => `${c.command} (pid ${c.pid})`).join(', ') + (seen.length > 5 ? `, and ${seen.length - 5} more` : '');
-  return `the trace holds the page writes of process ${pid}${own ? ` (${own})` : ''} alone, not those of the ${seen.length} child process${seen.length === 1 ? '' : 'es'} seen under it: ${names}; to record a program a script runs, capture that program (-- PROGRAM …, or --pid)`;
+  const n = `${seen.length} process${seen.length === 1 ? '' : 'es'}`;
+  if (followed) return `the trace does not hold the page writes of ${n} seen under process ${pid}${own ? ` (${own})` : ''} (forked by a thread and gone before the next epoch, started as the capture ended, or not traceable): ${names}`;
+  return `the trace holds the page writes of process ${pid}${own ? ` (${own})` : ''} alone (--no-children), not those of the ${n.replace('process', 'child process')} seen under it: ${names}`;
+}
+
+/** The recorded processes, one line each (the first `max`), for the summary. */
+export function processesText(list: readonly RecordedProcess[], max = 20): string {
+  const lines = list.slice(0, max).map((p) => `  pid ${p.pid} (${p.command})${p.ppid ? `, child of ${p.ppid}` : ''}: ${p.pages} page writes\n`);
+  if (list.length > max) lines.push(`  … and ${list.length - max} more (every one in --json)\n`);
+  return lines.join('');
 }
 
 const MECHANISM_TEXT: Record<string, string> = {
@@ -211,7 +258,10 @@ function headerFor(o: CaptureOptions, hello: Record<string, string>, attachedCmd
     if (hello[key] !== undefined) extra[`capture.${key}`] = hello[key]!;
   }
   if (pid) extra['capture.pid'] = pid;
+  extra['capture.children'] = hello.source === 'pagemap-scan' || hello.source === 'softdirty' ? (o.noChildren ? 'not-followed' : 'followed') : 'none';
   extra['capture.stopped_by'] = FIELDS['capture.stopped_by']!.placeholder;
+  extra['capture.processes'] = FIELDS['capture.processes']!.placeholder;
+  extra['capture.process_count'] = FIELDS['capture.process_count']!.placeholder;
   const numbering = hello.numbering === 'frame'
     ? 'page = guest frame number; mem_pages = the guest page count, raised above any higher frame written'
     : 'page numbers behave like page frames: given on first touch, freed with the memory, reused (docs/capture.md); mem_pages = max(highest page number + 1, peak RSS)';
@@ -266,7 +316,9 @@ export async function startCapture(o: CaptureOptions): Promise<CaptureHandle> {
   let done: DoneRecord | undefined;
   let problem: unknown;
   const notes: string[] = [];
-  const started = new Map<number, string>(); // processes under the target: not recorded
+  const started = new Map<number, string>(); // processes seen under the target
+  const processes: RecordedProcess[] = [];
+  const live = new Map<number, RecordedProcess>(); // by pid, the latest of that pid
   let targetCommand: string | undefined;
   let epochs = 0, events = 0, memPages = 1, lastEndUs = 0, batchStartUs = 0, bufferedPages = 0;
   let pageMapText = '';
@@ -281,6 +333,8 @@ export async function startCapture(o: CaptureOptions): Promise<CaptureHandle> {
     writer!.flush();
     file.set(META_KEYS.memPages, memPages);
     file.set(META_KEYS.durationUs, lastEndUs);
+    file.set('capture.processes', processesJson(processes));
+    file.set('capture.process_count', processes.length);
     file.commit();
     flushPageMap();
     batchStartUs = lastEndUs;
@@ -294,14 +348,35 @@ export async function startCapture(o: CaptureOptions): Promise<CaptureHandle> {
         hello = r.fields;
         file.set('capture.stopped_by', 'unfinished');
         writer = new TraceWriter((c) => file.write(c), headerFor(o, r.fields, attachedCmdline), { form: 'stream', compression, batchPages: 2 ** 31 });
-        if (pageMapFd !== undefined) pageMapText += 'page,vpn,epoch\n';
+        file.set('capture.processes', '[]');
+        file.set('capture.process_count', 0);
+        if (pageMapFd !== undefined) pageMapText += o.noChildren ? 'page,vpn,epoch\n' : 'page,vpn,epoch,pid\n';
         break;
       }
       case 'NUMB':
         if (pageMapFd !== undefined) {
-          for (const x of r.extents) for (let i = 0; i < x.count; i++) pageMapText += `${x.page + i},${x.vpn + i},${epochs}\n`;
+          const pid = (x: { pid: number }) => (o.noChildren ? '' : `,${x.pid}`);
+          for (const x of r.extents) for (let i = 0; i < x.count; i++) pageMapText += `${x.page + i},${x.vpn + i},${epochs}${pid(x)}\n`;
         }
         break;
+      case 'PROC': {
+        if (r.event === 'unrecorded') { // it could not be set up (the helper's note says why)
+          const i = processes.indexOf(live.get(r.pid)!);
+          if (i > 0) processes.splice(i, 1);
+          live.delete(r.pid);
+          started.set(r.pid, r.comm);
+          break;
+        }
+        let p = live.get(r.pid);
+        if (r.event === 'start' || !p) {
+          p = { pid: r.pid, ppid: r.ppid, command: r.comm, pages: 0, firstEpoch: r.firstEpoch };
+          processes.push(p);
+          live.set(r.pid, p);
+        }
+        p.command = r.comm;
+        p.pages = r.writes;
+        break;
+      }
       case 'EPOC': {
         if (!writer) throw new ProtocolError('epoch before HELO');
         writer.epoch(r.tStartUs, r.pages);
@@ -311,7 +386,8 @@ export async function startCapture(o: CaptureOptions): Promise<CaptureHandle> {
         lastEndUs = r.tEndUs;
         bufferedPages += r.pages.length;
         if (r.tEndUs - batchStartUs >= batchUs || bufferedPages >= batchPages || r.flags & EPOCH_FLAGS.final) commit();
-        if (hello?.pid !== undefined && process.platform === 'linux') {
+        // (Following children, one forked as the final epoch is read is not recorded: not counted either.)
+        if (hello?.pid !== undefined && process.platform === 'linux' && (o.noChildren || !(r.flags & EPOCH_FLAGS.final))) {
           targetCommand ??= readProc(Number(hello.pid), 'comm')?.trim();
           descendants(Number(hello.pid), started);
         }
@@ -376,6 +452,8 @@ export async function startCapture(o: CaptureOptions): Promise<CaptureHandle> {
       }
       try {
         file.set('capture.stopped_by', stoppedBy);
+        file.set('capture.processes', processesJson(processes));
+        file.set('capture.process_count', processes.length);
         writer.close();
         file.set(META_KEYS.memPages, memPages);
         file.set(META_KEYS.durationUs, lastEndUs);
@@ -413,9 +491,10 @@ export async function startCapture(o: CaptureOptions): Promise<CaptureHandle> {
       throw new MigreplayError(CAPTURE_FAILED, `capture: no epoch was recorded (stopped by ${stoppedBy} before the first scan)`, EXIT_RUN_FAILED);
     }
     closeTrace(stoppedBy);
-    const unrecorded = [...started].map(([pid, command]) => ({ pid, command }));
+    const recorded = new Set(processes.map((p) => p.pid));
+    const unrecorded = [...started].filter(([pid]) => !recorded.has(pid)).map(([pid, command]) => ({ pid, command }));
     if (unrecorded.length > 0 && hello?.pid !== undefined) {
-      const note = unrecordedNote(Number(hello.pid), targetCommand, unrecorded);
+      const note = unrecordedNote(Number(hello.pid), targetCommand, unrecorded, !o.noChildren);
       notes.push(note);
       o.onNote?.(note);
     }
@@ -431,6 +510,7 @@ export async function startCapture(o: CaptureOptions): Promise<CaptureHandle> {
       exitStatus: d.exit_status !== undefined ? Number(d.exit_status) : undefined,
       targetRunning: d.target_running !== undefined ? d.target_running === '1' : undefined,
       pid: hello!.pid !== undefined ? Number(hello!.pid) : undefined,
+      processes,
       unrecorded,
       notes,
       helper: { ...hello, ...d },

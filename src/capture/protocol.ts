@@ -4,21 +4,24 @@
 // Every record: a 16-byte header — 4 ASCII type bytes, u32 flags (0), u64 payload
 // length, little-endian — then the payload.
 //   HELO  text (key=value lines): protocol version, source, page size, pid, t0 …
-//   NUMB  n × (u64 first vpn, u32 first page, u32 count): page numbers assigned
+//   NUMB  n × (u64 first vpn, u32 first page, u32 count, u32 pid, u32 0): page numbers assigned
 //   EPOC  u64 t_start_us, u64 t_end_us, u64 mem_pages, u32 npages, u32 scan_us,
 //         u32 rss_pages, u32 flags, then npages × u32 pages (ascending, distinct)
+//   PROC  text: pid, ppid, comm, event (start, exec, exit, end), writes, first_epoch
 //   NOTE  text: message=…            a warning for the user
 //   FAIL  text: code=…, message=…    the helper gives up (it exits next)
 //   DONE  text: stopped_by=…, totals  the capture ended cleanly
 
 /** The protocol version this side reads. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** EPOC flags. */
 export const EPOCH_FLAGS = { final: 1, exec: 2, huge: 4 } as const;
 
 export interface HelloRecord { type: 'HELO'; fields: Record<string, string> }
-export interface NumberingRecord { type: 'NUMB'; extents: { vpn: number; page: number; count: number }[] }
+export interface NumberingRecord { type: 'NUMB'; extents: { vpn: number; page: number; count: number; pid: number }[] }
+/** A recorded process, as it is now. */
+export interface ProcessRecord { type: 'PROC'; pid: number; ppid: number; comm: string; event: string; writes: number; firstEpoch: number }
 export interface EpochRecord {
   type: 'EPOC';
   tStartUs: number;
@@ -32,7 +35,7 @@ export interface EpochRecord {
 export interface NoteRecord { type: 'NOTE'; message: string }
 export interface FailRecord { type: 'FAIL'; code: string; message: string }
 export interface DoneRecord { type: 'DONE'; fields: Record<string, string> }
-export type HelperRecord = HelloRecord | NumberingRecord | EpochRecord | NoteRecord | FailRecord | DoneRecord;
+export type HelperRecord = HelloRecord | NumberingRecord | ProcessRecord | EpochRecord | NoteRecord | FailRecord | DoneRecord;
 
 const HEADER = 16;
 const EPOCH_HEAD = 40;
@@ -70,10 +73,16 @@ function decode(type: string, payload: Uint8Array): HelperRecord {
       return { type, code: f.code ?? 'failed', message: f.message ?? 'the capture helper failed' };
     }
     case 'NUMB': {
-      if (payload.byteLength % 16) throw new ProtocolError(`NUMB payload of ${payload.byteLength} bytes`);
+      if (payload.byteLength % 24) throw new ProtocolError(`NUMB payload of ${payload.byteLength} bytes`);
       const extents = [];
-      for (let at = 0; at < payload.byteLength; at += 16) extents.push({ vpn: u64(view, at), page: view.getUint32(at + 8, true), count: view.getUint32(at + 12, true) });
+      for (let at = 0; at < payload.byteLength; at += 24) {
+        extents.push({ vpn: u64(view, at), page: view.getUint32(at + 8, true), count: view.getUint32(at + 12, true), pid: view.getUint32(at + 16, true) });
+      }
       return { type, extents };
+    }
+    case 'PROC': {
+      const f = parseFields(TEXT.decode(payload));
+      return { type, pid: Number(f.pid), ppid: Number(f.ppid ?? 0), comm: f.comm ?? '?', event: f.event ?? '', writes: Number(f.writes ?? 0), firstEpoch: Number(f.first_epoch ?? 0) };
     }
     case 'EPOC': {
       if (payload.byteLength < EPOCH_HEAD) throw new ProtocolError(`EPOC payload of ${payload.byteLength} bytes`);

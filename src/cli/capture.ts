@@ -1,7 +1,7 @@
 // migreplay capture (--pid N | --xen-domid N | -- <command…>) --out FILE — record a
 // real page-write trace (docs/capture.md).
 import type { Argv } from 'yargs';
-import { startCapture, type CaptureOptions, type CaptureResult } from '../capture/capture.js';
+import { processesText, startCapture, type CaptureOptions, type CaptureResult } from '../capture/capture.js';
 import { fail } from '../errors.js';
 import type { TraceCompression } from '../trace/write.js';
 import { parseDuration } from '../units.js';
@@ -43,6 +43,7 @@ export function captureOptions(argv: Record<string, unknown>): CaptureOptions {
     compression: (argv.compression ?? 'none') as TraceCompression,
     keepThp: Boolean(argv['keep-thp']),
     pageMap: argv['page-map'] as string | undefined,
+    noChildren: argv.children === false,
     workload: argv.workload as string | undefined,
     description: argv.description as string | undefined,
   };
@@ -54,9 +55,11 @@ function summary(r: CaptureResult): string {
       ? r.exitStatus !== undefined ? `the command exited with status ${r.exitStatus}` : 'the target exited'
       : r.stoppedBy === 'duration' ? 'the duration was reached' : `stopped by ${r.stoppedBy}`;
   const left = r.targetRunning === undefined ? '' : r.targetRunning ? `; process ${r.pid} left running` : `; process ${r.pid} is gone`;
+  const n = r.processes.length;
+  const procs = n ? `${n === 1 ? '1 process' : `${n} processes`} recorded:\n${processesText(r.processes)}` : '';
   return (
     `${r.out}: ${r.epochs} epochs over ${sig(r.durationUs / 1e6)} s, ${r.events} page writes, ` +
-    `mem_pages ${r.memPages} × ${r.pageSize} B (${r.source}); ${how}${left}\n`
+    `mem_pages ${r.memPages} × ${r.pageSize} B (${r.source}); ${how}${left}\n${procs}`
   );
 }
 
@@ -115,10 +118,11 @@ export const captureCommand = {
       .option('interval', { type: 'string', default: '50ms', describe: 'epoch length (the dirty log is read this often)', group: 'Capture:' })
       .option('duration', { type: 'string', describe: 'stop after this long [default: when the command exits, or Ctrl-C]', group: 'Capture:' })
       .option('mechanism', { choices: ['auto', 'softdirty', 'pagemap-scan'] as const, default: 'auto' as const, describe: 'Linux: soft-dirty bits, or userfaultfd write-protect + PAGEMAP_SCAN (auto: the first this kernel has)', group: 'Capture:' })
+      .option('children', { type: 'boolean', default: true, describe: 'follow the processes the target starts, and their threads (--no-children: the target alone)', group: 'Capture:' })
       .option('keep-thp', { type: 'boolean', default: false, describe: 'leave transparent huge pages on in the command (default off: exact 4 KiB pages)', group: 'Capture:' })
       .option('compression', { choices: ['none', 'zstd', 'lz4'] as const, default: 'none' as const, describe: 'Arrow body compression', group: 'Output:' })
       .option('batch', { type: 'string', default: '1s', describe: 'trace time per record batch: the most a killed migreplay can lose', group: 'Output:' })
-      .option('page-map', { type: 'string', describe: 'also write CSV page,vpn,epoch: the virtual page behind each page number', group: 'Output:' })
+      .option('page-map', { type: 'string', describe: 'also write CSV page,vpn,epoch,pid: the virtual page (of process pid) behind each page number', group: 'Output:' })
       .option('workload', { type: 'string', describe: 'metadata: what ran [default: the command]', group: 'Output:' })
       .option('description', { type: 'string', describe: 'metadata: free text [default: how it was captured]', group: 'Output:' })
       .option('json', { type: 'boolean', default: false, describe: "print the summary as JSON on stdout (a started command's own stdout then goes to stderr)", group: 'Output:' })
