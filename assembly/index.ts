@@ -378,6 +378,61 @@ export function filterSpread(list: usize, len: u32, seed: u32, lo: u32, hi: u32,
   return n;
 }
 
+// groupSpread / takeSpread: an epoch's list grouped once by the top GROUP_BITS of each
+// page's spread fraction, so that each later slice of the epoch reads only its groups.
+const GROUP_BITS: u32 = 10;
+const GROUP_SHIFT: u32 = 31 - GROUP_BITS;
+const GROUPS: u32 = 1 << GROUP_BITS;
+
+/** Group the list's pages by the top bits of spreadHash(seed, p), in list order within a group: pages to `pages`, fractions to `hashes`, the group starts (GROUPS + 1 of them) to `starts`. */
+export function groupSpread(list: usize, len: u32, seed: u32, pages: usize, hashes: usize, starts: usize): void {
+  memory.fill(starts, 0, <usize>(GROUPS + 1) << 2);
+  for (let i: u32 = 0; i < len; i++) {
+    const g = starts + ((<usize>(spreadHash(seed, load<u32>(list + (<usize>i << 2))) >>> GROUP_SHIFT) + 1) << 2);
+    store<u32>(g, load<u32>(g) + 1);
+  }
+  for (let b: u32 = 1; b <= GROUPS; b++) {
+    const at = starts + (<usize>b << 2);
+    store<u32>(at, load<u32>(at) + load<u32>(at - 4));
+  }
+  // starts[g] is now where group g begins; placing moves it to where g ends (g + 1 begins).
+  for (let i: u32 = 0; i < len; i++) {
+    const page = load<u32>(list + (<usize>i << 2));
+    const h = spreadHash(seed, page);
+    const g = starts + (<usize>(h >>> GROUP_SHIFT) << 2);
+    const j = load<u32>(g);
+    store<u32>(g, j + 1);
+    store<u32>(pages + (<usize>j << 2), page);
+    store<u32>(hashes + (<usize>j << 2), h);
+  }
+  for (let b: u32 = GROUPS; b >= 1; b--) store<u32>(starts + (<usize>b << 2), load<u32>(starts + (<usize>(b - 1) << 2)));
+  store<u32>(starts, 0);
+}
+
+/** Copy to `out` the pages of a grouped list whose fraction lies in [lo, hi) (by group, then list order); return how many. */
+export function takeSpread(pages: usize, hashes: usize, starts: usize, lo: u32, hi: u32, out: usize): u32 {
+  if (hi <= lo) return 0;
+  const first = lo >>> GROUP_SHIFT;
+  const last = (hi - 1) >>> GROUP_SHIFT;
+  let n: u32 = 0;
+  for (let b = first; b <= last; b++) {
+    const from = load<u32>(starts + (<usize>b << 2));
+    const to = load<u32>(starts + (<usize>(b + 1) << 2));
+    if (b > first && b < last) {
+      memory.copy(out + (<usize>n << 2), pages + (<usize>from << 2), <usize>(to - from) << 2);
+      n += to - from;
+      continue;
+    }
+    for (let j = from; j < to; j++) {
+      const h = load<u32>(hashes + (<usize>j << 2));
+      const keep = u32(h >= lo) & u32(h < hi);
+      store<u32>(select<usize>(out + (<usize>n << 2), SINK, keep != 0), load<u32>(pages + (<usize>j << 2)));
+      n += keep;
+    }
+  }
+  return n;
+}
+
 /** 1 if page's bit is set in `bm`, else 0. */
 export function testBit(bm: usize, page: u32): bool {
   return (load<u64>(wordAddr(bm, page)) & bitOf(page)) != 0;

@@ -3,7 +3,7 @@
 // `rate` trace-µs per migration-µs (1 unless the guest, or one process in it, is
 // slowed) and lands each epoch's writes under the --within-epoch rule.
 import { EXIT_RUN_FAILED, fail } from '../errors.js';
-import type { Bitmap, Kernel } from '../kernel/types.js';
+import { SPREAD_GROUPS, type Bitmap, type Kernel } from '../kernel/types.js';
 import type { Trace } from '../trace/read.js';
 import type { EpochBatch } from '../trace/schema.js';
 import { TraceClock } from './clock.js';
@@ -41,6 +41,8 @@ export interface EngineNeeds {
   settles?: boolean;
   /** The most memory the index of epoch unions may take, bytes (default INDEX_BYTES). */
   indexBytes?: number;
+  /** spread: group an epoch that lands in three or more slices once, and read each slice from its groups (default true; off only to test it). */
+  groupSlices?: boolean;
 }
 
 /**
@@ -104,7 +106,11 @@ export class Engine {
     kernel.init(this.memPages, this.bitmapCount + this.indexLevels * blocks);
     // List area: each clock's staged batch, each clock's spread slice of an epoch, then scratch.
     const stage = stageCapacity(trace);
-    const slice = 3 * trace.summary.maxEpochPages;
+    // A clock's slice area: the landed slice's three lists; under spread also the epoch's
+    // three lists grouped (pages, fractions, group starts).
+    const maxEpoch = trace.summary.maxEpochPages;
+    const grouping = link.withinEpoch === 'spread' && needs.groupSlices !== false;
+    const slice = 3 * maxEpoch + (grouping ? 3 * (2 * maxEpoch + SPREAD_GROUPS + 1) : 0);
     const clocks = needs.clocks ?? 1;
     this.scratchOffset = (stage + slice) * clocks;
     kernel.lists(this.scratchOffset + SCRATCH_LISTS);
@@ -112,7 +118,8 @@ export class Engine {
     this.startUs = startUs;
     for (let c = 0; c < clocks; c++) {
       const cursor = new EpochCursor(trace, kernel, c * stage, startUs);
-      const clock = new TraceClock(cursor, startUs, kernel, link.withinEpoch, clocks * stage + c * slice);
+      const sliceAt = clocks * stage + c * slice;
+      const clock = new TraceClock(cursor, startUs, kernel, link.withinEpoch, sliceAt, grouping ? { at: sliceAt + 3 * maxEpoch, capacity: maxEpoch } : undefined);
       clock.onEpoch = (e) => kernel.setBits(DIRTY, e.pagesOff, e.pagesLen);
       clock.deferPartial = needs.settles === true;
       if (this.indexLevels > 0) {

@@ -5,7 +5,7 @@
 // bits ≥ memPages stay 0. Counters are a Uint8Array saturating at COUNTER_MAX.
 
 import { badBitmap, checkCapacity, checkInitArgs, grownCapacity } from './common.js';
-import { COUNTER_MAX, spreadHash, type Bitmap, type Kernel } from './types.js';
+import { COUNTER_MAX, SPREAD_GROUP_BITS, SPREAD_GROUPS, spreadHash, type Bitmap, type Kernel } from './types.js';
 
 /** Number of set bits of a 32-bit word (SWAR). */
 function popcount32(x: number): number {
@@ -152,6 +152,33 @@ export function createReferenceKernel(): Kernel {
       for (let i = off; i < off + len; i++) {
         const h = spreadHash(seed, list[i]);
         if (h >= lo && h < hi) list[outOff + n++] = list[i];
+      }
+      return n;
+    },
+
+    groupSpread(off: number, len: number, seed: number, pagesOff: number, hashesOff: number, startsOff: number): void {
+      const shift = 31 - SPREAD_GROUP_BITS;
+      const counts = new Array<number>(SPREAD_GROUPS + 1).fill(0);
+      for (let i = off; i < off + len; i++) counts[(spreadHash(seed, list[i]) >>> shift) + 1]++;
+      for (let b = 1; b <= SPREAD_GROUPS; b++) counts[b] += counts[b - 1];
+      for (let b = 0; b <= SPREAD_GROUPS; b++) list[startsOff + b] = counts[b];
+      for (let i = off; i < off + len; i++) {
+        const h = spreadHash(seed, list[i]);
+        const j = counts[h >>> shift]++;
+        list[pagesOff + j] = list[i];
+        list[hashesOff + j] = h;
+      }
+    },
+
+    takeSpread(pagesOff: number, hashesOff: number, startsOff: number, lo: number, hi: number, outOff: number): number {
+      if (hi <= lo) return 0;
+      const shift = 31 - SPREAD_GROUP_BITS;
+      let n = 0;
+      for (let b = lo >>> shift; b <= (hi - 1) >>> shift; b++) {
+        for (let j = list[startsOff + b]; j < list[startsOff + b + 1]; j++) {
+          const h = list[hashesOff + j];
+          if (h >= lo && h < hi) list[outOff + n++] = list[pagesOff + j];
+        }
       }
       return n;
     },

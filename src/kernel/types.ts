@@ -53,6 +53,14 @@ export interface Kernel {
   countMissing(bm: Bitmap, off: number, len: number): number;
   /** Copy to lists[outOff …] the pages p of lists[off … off+len) with lo ≤ spreadHash(seed, p) < hi (0 ≤ lo ≤ hi ≤ 2^31), in order; return how many. */
   filterSpread(off: number, len: number, seed: number, lo: number, hi: number, outOff: number): number;
+  /**
+   * Group lists[off … off+len) by the top SPREAD_GROUP_BITS of spreadHash(seed, p), in list
+   * order within a group: the pages to lists[pagesOff …], their fractions to
+   * lists[hashesOff …], the SPREAD_GROUPS + 1 group starts to lists[startsOff …].
+   */
+  groupSpread(off: number, len: number, seed: number, pagesOff: number, hashesOff: number, startsOff: number): void;
+  /** Copy to lists[outOff …] the pages of a groupSpread list whose fraction lies in [lo, hi), by group then list order; return how many. */
+  takeSpread(pagesOff: number, hashesOff: number, startsOff: number, lo: number, hi: number, outOff: number): number;
   /** Whether page's bit is set in bm. */
   testBit(bm: Bitmap, page: number): boolean;
   /** Scan a & ~b from page `from` upward; return the page just after the k-th set bit found, or memPages if fewer than k (k ≥ 1). */
@@ -71,6 +79,10 @@ export interface Kernel {
   /** dst = { pages whose counter ≥ threshold } (threshold ≥ 1). */
   selectAtLeast(threshold: number, dst: Bitmap): void;
 }
+
+/** groupSpread's groups: the top SPREAD_GROUP_BITS of a 31-bit spread fraction. */
+export const SPREAD_GROUP_BITS = 10;
+export const SPREAD_GROUPS = 1 << SPREAD_GROUP_BITS;
 
 /** Where in its epoch a page's write falls, as a 31-bit fraction (the --within-epoch spread rule): a fixed mix of (epoch seed, page). */
 export function spreadHash(seed: number, page: number): number {

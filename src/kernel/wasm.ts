@@ -37,6 +37,8 @@ interface KernelExports {
   clearRange(bm: number, from: number, to: number): void;
   countMissing(bm: number, list: number, len: number): number;
   filterSpread(list: number, len: number, seed: number, lo: number, hi: number, out: number): number;
+  groupSpread(list: number, len: number, seed: number, pages: number, hashes: number, starts: number): void;
+  takeSpread(pages: number, hashes: number, starts: number, lo: number, hi: number, out: number): number;
   advanceAndNot(a: number, b: number, from: number, k: number, pages: number): number;
   collect(bm: number, from: number, to: number, out: number): number;
   countPages(ctr: number, list: number, len: number): void;
@@ -189,6 +191,12 @@ export function createWasmKernel(module: WebAssembly.Module): Kernel {
     },
     filterSpread(off: number, len: number, seed: number, lo: number, hi: number, outOff: number): number {
       return ex.filterSpread(listAt(off), len, seed, lo, hi, listAt(outOff)) >>> 0;
+    },
+    groupSpread(off: number, len: number, seed: number, pagesOff: number, hashesOff: number, startsOff: number): void {
+      ex.groupSpread(listAt(off), len, seed, listAt(pagesOff), listAt(hashesOff), listAt(startsOff));
+    },
+    takeSpread(pagesOff: number, hashesOff: number, startsOff: number, lo: number, hi: number, outOff: number): number {
+      return ex.takeSpread(listAt(pagesOff), listAt(hashesOff), listAt(startsOff), lo, hi, listAt(outOff)) >>> 0;
     },
     advanceAndNot(a: Bitmap, b: Bitmap, from: number, k: number): number {
       // k is a u32 in wasm; memPages < 2^32 set bits exist at most, so clamping keeps the answer.
