@@ -78,6 +78,7 @@ const traceArb = fc
 
 describe('grouped slices give the same replays', () => {
   const wasm = createKernel('wasm');
+  const js = createKernel('js');
   let takes = 0;
   // The wasm kernel, counting the slices taken from groups (so that the test shows it reached them).
   const kernel = Object.assign(Object.create(null), wasm, {
@@ -89,14 +90,16 @@ describe('grouped slices give the same replays', () => {
       fc.assert(
         fc.property(traceArb, ({ trace, link }) => {
           // A trace far too short for the link is refused the same way with and without.
-          const run = (groupSlices: boolean) => {
+          const run = (groupSlices: boolean, k = kernel) => {
             try {
-              return algorithm.run(new Engine(trace, kernel, link, { ...algorithm.needs, groupSlices }), values);
+              return algorithm.run(new Engine(trace, k, link, { ...algorithm.needs, groupSlices }), values);
             } catch (e) {
               return { refused: (e as Error).message };
             }
           };
-          expect(run(true)).toEqual(run(false));
+          const plain = run(false);
+          expect(run(true)).toEqual(plain);
+          expect(run(true, js)).toEqual(plain); // the TypeScript kernel's slices too
         }),
         { numRuns: 60 },
       );

@@ -34,6 +34,8 @@ function maskTo(hi: number): number {
 export function createReferenceKernel(): Kernel {
   let memPages = 0;
   let nWords = 0;
+  // setBitsExcept's marks of the excluded pages: all zero between calls.
+  let exclude: Uint32Array | undefined;
   let maps: Uint32Array[] = [];
   const map = (bm: Bitmap): Uint32Array => {
     const words = maps[bm];
@@ -50,6 +52,7 @@ export function createReferenceKernel(): Kernel {
       checkInitArgs(pages, bitmaps);
       memPages = pages;
       nWords = Math.ceil(pages / 32);
+      exclude = undefined;
       maps = Array.from({ length: bitmaps }, () => new Uint32Array(nWords));
       counters = new Uint8Array(pages);
       list = new Uint32Array(0);
@@ -74,16 +77,15 @@ export function createReferenceKernel(): Kernel {
     },
 
     setBitsExcept(bm: Bitmap, off: number, len: number, exOff: number, exLen: number): void {
+      // As the wasm kernel does it: mark the exclusions, set the rest, unmark (lists in any order).
       const words = map(bm);
-      const exEnd = exOff + exLen;
-      let j = exOff;
+      const ex = (exclude ??= new Uint32Array(nWords));
+      for (let j = exOff; j < exOff + exLen; j++) ex[list[j] >>> 5] |= 1 << (list[j] & 31);
       for (let i = off; i < off + len; i++) {
         const p = list[i];
-        // Both lists ascend: a merge, the exclusion cursor only moves forward.
-        while (j < exEnd && list[j] < p) j++;
-        if (j < exEnd && list[j] === p) continue;
-        words[p >>> 5] |= 1 << (p & 31);
+        if ((ex[p >>> 5] & (1 << (p & 31))) === 0) words[p >>> 5] |= 1 << (p & 31);
       }
+      for (let j = exOff; j < exOff + exLen; j++) ex[list[j] >>> 5] = 0;
     },
 
     clear(bm: Bitmap): void {

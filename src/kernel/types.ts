@@ -27,7 +27,7 @@ export interface Kernel {
 
   /** Set the bits of bm for pages lists[off … off+len). */
   setBits(bm: Bitmap, off: number, len: number): void;
-  /** Set the bits of bm for the pages of lists[off … off+len) that are not in the ascending list lists[exOff … exOff+exLen); both lists ascending. */
+  /** Set the bits of bm for the pages of lists[off … off+len) that are not in lists[exOff … exOff+exLen) (either list in any order: a spread slice is grouped, not ascending). */
   setBitsExcept(bm: Bitmap, off: number, len: number, exOff: number, exLen: number): void;
   /** Clear every bit of bm. */
   clear(bm: Bitmap): void;
