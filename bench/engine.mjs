@@ -24,11 +24,12 @@
 // time a process spends descheduled belongs to no one. Wall-clock figures are reported
 // too. Prints a table (or --json) and writes bench/results/engine-latest.json.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runProcess } from './process.mjs';
 import { findAlgorithm } from '../dist/algorithms/index.js';
 import { replay } from '../dist/run/replay.js';
 import { fileSource } from '../dist/io/files.js';
@@ -154,26 +155,10 @@ const engine = [engineSection('spread'), engineSection('start')];
 // ---------------------------------------------------------------------------
 // 2. Command line, whole processes
 
-const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
 /** Run a node process; returns { wallMs, cpuMs (if /usr/bin/time exists), maxRssKiB, stdout }. */
-function runProcess(nodeArgs) {
-  return new Promise((resolve, reject) => {
-    const argv = TIME ? [TIME, '-f', '@@time %e %U %S %M', process.execPath, ...nodeArgs] : [process.execPath, ...nodeArgs];
-    const t0 = performance.now();
-    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('exit', (code) => {
-      const wallMs = performance.now() - t0;
-      if (code !== 0) return reject(new Error(`${nodeArgs.join(' ')} exited with ${code}: ${err.trim().split('\n').slice(-3).join(' / ')}`));
-      const m = /@@time (\S+) (\S+) (\S+) (\S+)/.exec(err);
-      resolve({ wallMs, cpuMs: m ? (Number(m[2]) + Number(m[3])) * 1e3 : null, maxRssKiB: m ? Number(m[4]) : null, stdout: out });
-    });
-  });
-}
+/** A node process, timed (bench/process.mjs). */
+const runNode = (nodeArgs) => runProcess(process.execPath, nodeArgs);
 
 async function cliSection() {
   const spanUs = engine[0].repetitions[0].spanS * 1e6;
@@ -184,8 +169,8 @@ async function cliSection() {
     const got = {};
     for (const which of order) {
       got[which] = which === 'replay'
-        ? await runProcess([cli, 'replay', mainFile, '--algo', 'precopy', '--bandwidth', BANDWIDTH, '--json'])
-        : await runProcess([fileURLToPath(import.meta.url), '--baseline', mainFile, String(spanUs)]);
+        ? await runNode([cli, 'replay', mainFile, '--algo', 'precopy', '--bandwidth', BANDWIDTH, '--json'])
+        : await runNode([fileURLToPath(import.meta.url), '--baseline', mainFile, String(spanUs)]);
     }
     reps.push({
       replayCpuMs: got.replay.cpuMs, replayWallMs: +got.replay.wallMs.toFixed(1),

@@ -15,11 +15,12 @@
 // wrapping), one repetition, and the grid on 2 bandwidths × 5 limits. Generated files go
 // to $TMPDIR/migreplay-bench/ and are reused. Writes bench/results/wrapping-latest.json.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runProcess } from './process.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -38,27 +39,13 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 const r3 = (x) => (x == null ? null : +x.toPrecision(3));
-const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 const dir = join(tmpdir(), 'migreplay-bench');
 mkdirSync(dir, { recursive: true });
 
-/** Run a process; returns { wallMs, cpuMs and maxRssKiB (with /usr/bin/time), stdout }. */
-function runProcess(command, argv) {
-  return new Promise((resolve, reject) => {
-    const full = TIME ? [TIME, '-f', '@@time %e %U %S %M', command, ...argv] : [command, ...argv];
-    const t0 = performance.now();
-    const child = spawn(full[0], full.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('exit', (code) => {
-      const wallMs = performance.now() - t0;
-      if (code !== 0) return reject(new Error(`${[command, ...argv].join(' ')} exited with ${code}: ${err.trim().split('\n').slice(-3).join(' / ')}`));
-      const m = /@@time (\S+) (\S+) (\S+) (\S+)/.exec(err);
-      resolve({ wallMs: +wallMs.toFixed(1), cpuMs: m ? Math.round((Number(m[2]) + Number(m[3])) * 1e3) : null, maxRssKiB: m ? Number(m[4]) : null, stdout: out });
-    });
-  });
+/** A process run from the repository, timed (bench/process.mjs); wall ms to 0.1, CPU ms whole, as this bench prints them. */
+async function timed(command, argv) {
+  const r = await runProcess(command, argv, { cwd: root });
+  return { ...r, wallMs: +r.wallMs.toFixed(1), cpuMs: r.cpuMs === null ? null : Math.round(r.cpuMs) };
 }
 
 // ---------------------------------------------------------------------------
@@ -126,9 +113,9 @@ async function peerSection() {
       if (which === 'peer' && !numpyVersion) continue;
       log(`wrapping: ${which}, repetition ${r + 1}/${REPS}`);
       // --format qmp: the same replay without the oracle distance (QEMU's shape has no room for it).
-      got[which] = which === 'replay' ? await runProcess(process.execPath, replayArgs)
-        : which === 'noOracle' ? await runProcess(process.execPath, [...replayArgs.slice(0, -1), '--format', 'qmp'])
-        : await runProcess('python3', peerArgs);
+      got[which] = which === 'replay' ? await timed(process.execPath, replayArgs)
+        : which === 'noOracle' ? await timed(process.execPath, [...replayArgs.slice(0, -1), '--format', 'qmp'])
+        : await timed('python3', peerArgs);
     }
     reps.push(got);
   }
@@ -144,7 +131,7 @@ async function peerSection() {
     out.numpyOverReplayCpu = r3(median(reps.map((x) => x.peer.cpuMs / x.replay.cpuMs)));
   }
   log('wrapping: replay with --memory 64MiB (streaming)');
-  const streamed = await runProcess(process.execPath, [...replayArgs.slice(0, -1), '--memory', '64MiB', '--json']);
+  const streamed = await timed(process.execPath, [...replayArgs.slice(0, -1), '--memory', '64MiB', '--json']);
   if (JSON.stringify(JSON.parse(streamed.stdout).results) !== JSON.stringify(JSON.parse(reps[0].replay.stdout).results)) throw new Error('the streamed replay differs from the kept one');
   out.streamed = { wallMs: streamed.wallMs, cpuMs: streamed.cpuMs, maxRssMB: r3(streamed.maxRssKiB / 1024) };
   out.repetitions = reps.map((x) => Object.fromEntries(Object.entries(x).map(([k, v]) => [k, { wallMs: v.wallMs, cpuMs: v.cpuMs, maxRssKiB: v.maxRssKiB }])));
@@ -162,14 +149,14 @@ async function gridSection() {
   const one = [];
   for (let r = 0; r < 3; r++) {
     log(`wrapping: one converging replay of xz6, ${r + 1}/3`);
-    const run = await runProcess(process.execPath, [cli, 'replay', xz6, '--algo', 'qemu', '--json']);
+    const run = await timed(process.execPath, [cli, 'replay', xz6, '--algo', 'qemu', '--json']);
     if (!JSON.parse(run.stdout).results[0].converged) throw new Error('the reference replay did not converge');
     one.push(run);
   }
   const out = join(dir, 'grid-xz6.jsonl');
   const sweepArgs = [cli, 'sweep', '--trace', xz6, '--algo', 'qemu', '--set', `bandwidth=${GRID_BANDWIDTHS}`, '--set', `downtime-limit=${GRID_LIMITS}`, '--set', 'max-time=3600s', '--out', out, '--overwrite', '--jobs', '2', '--json'];
   log('wrapping: the QEMU grid');
-  const grid = await runProcess(process.execPath, sweepArgs);
+  const grid = await timed(process.execPath, sweepArgs);
   const stats = JSON.parse(grid.stdout);
   const oneWall = median(one.map((x) => x.wallMs));
   const oneCpu = median(one.map((x) => x.cpuMs));

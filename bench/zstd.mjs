@@ -21,11 +21,12 @@
 //
 // Prints a summary (or --json) and writes bench/results/zstd-latest.json.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runProcess } from './process.mjs';
 import { CompressionType, compressionRegistry } from 'apache-arrow';
 import { decompress as fzstd } from 'fzstd';
 import { enableZstdEncoder, registerCodecs } from '../dist/trace/codecs.js';
@@ -220,24 +221,8 @@ function startupMs() {
 // ---------------------------------------------------------------------------
 // 2. Replay: ZSTD ÷ plain
 
-/** Run a node process; returns { wallMs, cpuMs (with /usr/bin/time), stdout }. */
-function runProcess(nodeArgs) {
-  return new Promise((resolve, reject) => {
-    const argv = TIME ? [TIME, '-f', '@@time %e %U %S %M', process.execPath, ...nodeArgs] : [process.execPath, ...nodeArgs];
-    const t0 = performance.now();
-    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('exit', (code) => {
-      const wallMs = performance.now() - t0;
-      if (code !== 0) return reject(new Error(`${nodeArgs.join(' ')} exited with ${code}: ${err.trim().split('\n').slice(-3).join(' / ')}`));
-      const m = /@@time (\S+) (\S+) (\S+) (\S+)/.exec(err);
-      resolve({ wallMs, cpuMs: m ? (Number(m[2]) + Number(m[3])) * 1e3 : null, maxRssKiB: m ? Number(m[4]) : null, stdout: out });
-    });
-  });
-}
+/** A node process, timed (bench/process.mjs). */
+const runNode = (nodeArgs) => runProcess(process.execPath, nodeArgs);
 
 async function replayPair(name, plain, zstd, extra) {
   const reps = [];
@@ -245,7 +230,7 @@ async function replayPair(name, plain, zstd, extra) {
   for (let r = 0; r < REPS; r++) {
     log(`zstd: replay ${name}, plain vs ZSTD, repetition ${r + 1}/${REPS}`);
     const got = {};
-    for (const which of r % 2 ? ['zstd', 'plain'] : ['plain', 'zstd']) got[which] = await runProcess(argv(which === 'zstd' ? zstd : plain));
+    for (const which of r % 2 ? ['zstd', 'plain'] : ['plain', 'zstd']) got[which] = await runNode(argv(which === 'zstd' ? zstd : plain));
     const results = (s) => JSON.stringify(JSON.parse(s).results);
     if (results(got.plain.stdout) !== results(got.zstd.stdout)) throw new Error(`${name}: the plain and ZSTD traces replay differently`);
     reps.push({
