@@ -362,6 +362,10 @@ describe('sweep --plan', () => {
     const k0 = await cli(['sweep', '--plan', plan, '--set', 'max-concurrent=0', '--out', path.join(dir, 'nope.csv')]);
     expect(k0.status).toBe(2);
     expect(k0.stderr.trim()).toBe('migreplay: --set max-concurrent: 0 is below the least allowed value 1');
+    // A combination the ordered policies alone take is refused before anything runs, in a dry run too.
+    const by = await cli(['sweep', '--plan', plan, '--set', 'by=memory,dirty-rate', '--dry-run', '--out', path.join(dir, 'nope.csv')]);
+    expect(by.status).toBe(2);
+    expect(by.stderr.trim()).toMatch(/--set by: orders shortest-first and largest-first; policy sequential keeps the given order/);
     expect(fs.existsSync(path.join(dir, 'nope.csv'))).toBe(false);
   }, 4 * SLOW);
 });

@@ -47,6 +47,10 @@ export function fleetCells(plan: FleetPlan, sets: readonly string[]): FleetCell[
     const key = specKey(FLEET_AXES[a.name]!.spec) as keyof FleetCell;
     cells = cells.flatMap((c) => a.values.map((v) => ({ ...c, [key]: v })));
   }
+  for (const c of cells) {
+    // Checked before any fleet runs (and in a dry run): a bad combination would otherwise fail half-way.
+    if (c.by !== null && !c.policy.endsWith('-first')) fail('usage', `--set by: orders shortest-first and largest-first; policy ${c.policy} keeps the given order (vary by only with those policies)`);
+  }
   return cells;
 }
 
@@ -72,10 +76,6 @@ export interface FleetSweepOptions {
 export async function runFleetSweep(o: FleetSweepOptions): Promise<{ fleets: number; out: string; rows: Row[] }> {
   const format = formatOf(o.out);
   const cells = fleetCells(o.plan, o.sets);
-  for (const c of cells) {
-    // Checked before any fleet runs: a bad combination would otherwise fail half-way.
-    if (c.by !== null && !c.policy.endsWith('-first')) fail('usage', `--set by: orders shortest-first and largest-first; policy ${c.policy} keeps the given order (vary by only with those policies)`);
-  }
   const rows: Row[] = [];
   for (let i = 0; i < cells.length; i++) {
     const c = cells[i]!;
