@@ -191,7 +191,9 @@ export async function recordRun(s: QemuSetup, o: ValidateOptions): Promise<RunRe
     const ram = findGuestRam(fs.readFileSync(`/proc/${src.pid}/maps`, 'utf8'), memBytes);
     const rawTrace = path.join(o.dir, 'capture.arrow');
     const pageMap = path.join(o.dir, 'capture.pagemap.csv');
-    const handle = await startCapture({ pid: src.pid!, out: rawTrace, pageMap, intervalUs: 50_000, workload: 'source QEMU of migreplay validate qemu' });
+    // The source QEMU alone: its guest RAM is a range of its own virtual pages (guest-trace.ts
+    // maps them by vpn), and a child's pages there would be read as the guest's.
+    const handle = await startCapture({ pid: src.pid!, out: rawTrace, pageMap, intervalUs: 50_000, workload: 'source QEMU of migreplay validate qemu', noChildren: true });
     // Registered and a few epochs in; for auto-converge and post-copy, long enough to record the workload unmigrated.
     const preRoll = o.autoConverge || postcopy ? PRE_ROLL_S : 1;
     await sleep(preRoll * 1000 + 500);
