@@ -414,21 +414,24 @@ export function takeSpread(pages: usize, hashes: usize, starts: usize, lo: u32, 
   if (hi <= lo) return 0;
   const first = lo >>> GROUP_SHIFT;
   const last = (hi - 1) >>> GROUP_SHIFT;
-  let n: u32 = 0;
-  for (let b = first; b <= last; b++) {
-    const from = load<u32>(starts + (<usize>b << 2));
-    const to = load<u32>(starts + (<usize>(b + 1) << 2));
-    if (b > first && b < last) {
-      memory.copy(out + (<usize>n << 2), pages + (<usize>from << 2), <usize>(to - from) << 2);
-      n += to - from;
-      continue;
-    }
-    for (let j = from; j < to; j++) {
-      const h = load<u32>(hashes + (<usize>j << 2));
-      const keep = u32(h >= lo) & u32(h < hi);
-      store<u32>(select<usize>(out + (<usize>n << 2), SINK, keep != 0), load<u32>(pages + (<usize>j << 2)));
-      n += keep;
-    }
+  let n = takeGroup(pages, hashes, starts, first, lo, hi, out, 0);
+  if (last == first) return n;
+  // The groups between lie wholly inside [lo, hi) and next to each other: one copy.
+  const from = load<u32>(starts + (<usize>(first + 1) << 2));
+  const to = load<u32>(starts + (<usize>last << 2));
+  memory.copy(out + (<usize>n << 2), pages + (<usize>from << 2), <usize>(to - from) << 2);
+  n += to - from;
+  return takeGroup(pages, hashes, starts, last, lo, hi, out, n);
+}
+
+// takeSpread: append group b's pages with fraction in [lo, hi) to out[n …]; return the new n.
+@inline function takeGroup(pages: usize, hashes: usize, starts: usize, b: u32, lo: u32, hi: u32, out: usize, n: u32): u32 {
+  const to = load<u32>(starts + (<usize>(b + 1) << 2));
+  for (let j = load<u32>(starts + (<usize>b << 2)); j < to; j++) {
+    const h = load<u32>(hashes + (<usize>j << 2));
+    const keep = u32(h >= lo) & u32(h < hi);
+    store<u32>(select<usize>(out + (<usize>n << 2), SINK, keep != 0), load<u32>(pages + (<usize>j << 2)));
+    n += keep;
   }
   return n;
 }

@@ -3,7 +3,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { resolveParams } from '../src/params/index.js';
-import { findAlgorithm } from '../src/algorithms/index.js';
+import { algorithms, findAlgorithm } from '../src/algorithms/index.js';
+import { SCAN } from '../src/algorithms/qemu.js';
 import { Engine } from '../src/engine/engine.js';
 import { DEFAULT_LINK, type LinkParams } from '../src/engine/types.js';
 import { createKernel } from '../src/kernel/node.js';
@@ -101,4 +102,64 @@ describe('deferred landing (needs.settles: spread epochs in one go, whole epochs
       );
     }, SLOW);
   }
+});
+
+describe("QEMU's scan owes a send's clears until SEND is read (SCAN.owe): the same results as clearing at every send", () => {
+  const kernel = createKernel('wasm');
+  for (const id of ['qemu', 'auto-converge', 'hybrid', 'postcopy']) {
+    const algorithm = findAlgorithm(id)!;
+    it(`${id}, on random wrapping traces, with and without data_pages`, () => {
+      fc.assert(
+        fc.property(traceArb, paramsArb, ({ trace, link }, given) => {
+          const own = Object.fromEntries(Object.entries(given).filter(([name]) => algorithm.params.some((p) => p.name === name)));
+          const values = resolveParams(algorithm, own);
+          const run = (owe: boolean) => {
+            SCAN.owe = owe;
+            try {
+              return algorithm.run(new Engine(trace, kernel, link, algorithm.needs), values);
+            } finally {
+              SCAN.owe = true;
+            }
+          };
+          expect(run(true)).toEqual(run(false));
+        }),
+        { numRuns: 200 },
+      );
+    }, SLOW);
+  }
+});
+
+describe('rows grouped once for their visits after the first wrap (RowGroups) give the same results', () => {
+  const wasm = createKernel('wasm');
+  let takes = 0;
+  // Counting the slices taken from groups, to show the test reached them.
+  const kernel = Object.assign(Object.create(null), wasm, {
+    takeSpread: (...a: Parameters<typeof wasm.takeSpread>) => { takes++; return wasm.takeSpread(...a); },
+  }) as typeof wasm;
+  for (const algorithm of algorithms.filter((a) => a.family !== 'bound')) {
+    it(`${algorithm.id}: without them, with them, again with the rows kept by the trace, and with room for a few`, () => {
+      fc.assert(
+        fc.property(traceArb, paramsArb, ({ trace, link }, given) => {
+          const own = Object.fromEntries(Object.entries(given).filter(([name]) => algorithm.params.some((p) => p.name === name)));
+          const values = resolveParams(algorithm, own);
+          const spread: LinkParams = { ...link, withinEpoch: 'spread' };
+          const run = (groupSlices: boolean, rowGroupBytes?: number) => {
+            try {
+              return algorithm.run(new Engine(trace, kernel, spread, { ...algorithm.needs, groupSlices, rowGroupBytes }), values);
+            } catch (e) {
+              return { refused: (e as Error).message }; // a trace far too short for the link: refused the same way
+            }
+          };
+          const plain = run(false);
+          expect(run(true)).toEqual(plain); // grouped now, and kept by the trace
+          expect(run(true)).toEqual(plain); // copied from what the trace kept
+          expect(run(true, 4 * (2 * trace.meta.memPages + 1025) * 2)).toEqual(plain); // room for about two rows
+        }),
+        { numRuns: 150 },
+      );
+    }, SLOW);
+  }
+  it('reached the kept rows', () => {
+    expect(takes).toBeGreaterThan(500);
+  });
 });

@@ -128,50 +128,84 @@ class PageCosts {
 }
 
 /**
- * Send from `pos` in ascending order, wrapping, until `budgetBytes` are used or nothing
- * is pending; data pages cost page + header, zero pages ZERO_PAGE_BYTES (with data_pages).
- * Returns the new position, pages sent and bytes used.
+ * ram_save_iterate's scan over SEND: from `pos` in ascending order, wrapping; `left` is
+ * SEND's popcount, kept as it changes. Without data_pages every page costs page_size and
+ * a send clears just the pages it pays for: those clears are owed until something reads
+ * SEND (flush), so a round of 50 ms sends walks the bitmap once instead of at each send.
  */
-function sendFrom(e: Engine, c: PageCosts, pos: number, budgetBytes: number): { pos: number; pages: number; bytes: number } {
-  const k = e.kernel;
-  if (!c.on) {
-    // Every page costs page_size: exactly the pages the budget pays for.
-    const n = Math.min(Math.max(1, Math.floor(budgetBytes / e.pageSize)), k.popcount(SEND));
-    let left = n;
+/** Whether a send's clears are owed until SEND is read (tests turn it off to compare against clearing at every send). */
+export const SCAN = { owe: true };
+
+class Scan {
+  pos = 0;
+  left: number;
+  private owed = 0;
+
+  constructor(readonly e: Engine, readonly c: PageCosts) {
+    this.left = e.kernel.popcount(SEND);
+  }
+
+  /** Clear the owed pages from pos on; SEND and pos are then as after each send in turn. */
+  flush(): void {
+    const k = this.e.kernel;
+    let left = this.owed;
+    this.owed = 0;
+    let pos = this.pos;
     while (left > 0) {
-      const end = k.advanceAndNot(SEND, c.nodata, pos, left); // NODATA is empty: walks SEND
+      const end = k.advanceAndNot(SEND, this.c.nodata, pos, left); // NODATA is empty: walks SEND
       left -= k.popcountAndRange(SEND, SEND, pos, end);
       k.clearRange(SEND, pos, end);
-      pos = end >= e.memPages ? 0 : end;
+      pos = end >= this.e.memPages ? 0 : end;
     }
-    e.send(n);
-    return { pos, pages: n, bytes: n * e.pageSize };
+    this.pos = pos;
   }
-  c.written();
-  const full = e.pageSize + PAGE_HEADER_BYTES;
-  let budget = budgetBytes;
-  let normal = 0, zero = 0;
-  let wrapped = false;
-  while (budget > 0 && k.popcount(SEND) > 0) {
-    const want = Math.max(1, Math.floor(budget / full));
-    let end = k.advanceAndNot(SEND, c.nodata, pos, want);
-    const all = k.popcountAndRange(SEND, SEND, pos, end);
-    const zeros = k.popcountAndRange(SEND, c.nodata, pos, end);
-    k.clearRange(SEND, pos, end);
-    normal += all - zeros;
-    zero += zeros;
-    budget -= (all - zeros) * full + zeros * ZERO_PAGE_BYTES;
-    if (end >= e.memPages) {
-      end = 0;
-      if (wrapped && all === 0) break;
-      wrapped = true;
+
+  /**
+   * Send until `budgetBytes` are used or nothing is pending; data pages cost page + header,
+   * zero pages ZERO_PAGE_BYTES (with data_pages). Returns the pages sent and bytes used.
+   */
+  send(budgetBytes: number): { pages: number; bytes: number } {
+    const e = this.e;
+    const c = this.c;
+    if (!c.on) {
+      // Exactly the pages the budget pays for.
+      const n = Math.min(Math.max(1, Math.floor(budgetBytes / e.pageSize)), this.left);
+      this.owed += n;
+      this.left -= n;
+      if (!SCAN.owe) this.flush();
+      e.send(n);
+      return { pages: n, bytes: n * e.pageSize };
     }
-    pos = end;
+    const k = e.kernel;
+    c.written();
+    const full = e.pageSize + PAGE_HEADER_BYTES;
+    let budget = budgetBytes;
+    let normal = 0, zero = 0;
+    let wrapped = false;
+    let pos = this.pos;
+    while (budget > 0 && this.left > 0) {
+      const want = Math.max(1, Math.floor(budget / full));
+      let end = k.advanceAndNot(SEND, c.nodata, pos, want);
+      const all = k.popcountAndRange(SEND, SEND, pos, end);
+      const zeros = k.popcountAndRange(SEND, c.nodata, pos, end);
+      k.clearRange(SEND, pos, end);
+      this.left -= all;
+      normal += all - zeros;
+      zero += zeros;
+      budget -= (all - zeros) * full + zeros * ZERO_PAGE_BYTES;
+      if (end >= e.memPages) {
+        end = 0;
+        if (wrapped && all === 0) break;
+        wrapped = true;
+      }
+      pos = end;
+    }
+    this.pos = pos;
+    const extra = c.charge(normal, zero);
+    e.send(normal);
+    e.runTo(e.now + e.transmitUs(extra));
+    return { pages: normal + zero, bytes: normal * full + zero * ZERO_PAGE_BYTES };
   }
-  const extra = c.charge(normal, zero);
-  e.send(normal);
-  e.runTo(e.now + e.transmitUs(extra));
-  return { pos, pages: normal + zero, bytes: normal * full + zero * ZERO_PAGE_BYTES };
 }
 
 /**
@@ -212,16 +246,18 @@ export function runQemu(
   let thresholdBytes = 0; // s->threshold_size: 0 until the first window has been measured
   e.runTo(e.now + (p.setupTime as number) * 1e6);
   e.beginRound();
-  let pos = 0;
+  const scan = new Scan(e, costs);
   let sentThisRound = 0;
 
   const sync = (): number => {
     // migration_bitmap_sync: the dirty log goes into the bitmap; a round ends here.
     costs.written();
     e.endRound(sentThisRound, 0, 0);
+    scan.flush();
     k.andNot(DIRTY, DIRTY, SEND); // the pages the sync newly marks
     const newly = k.popcount(DIRTY);
     k.or(SEND, SEND, DIRTY);
+    scan.left += newly;
     syncs++;
     return newly;
   };
@@ -231,7 +267,7 @@ export function runQemu(
   const syncAt = (): boolean => {
     // A live sync; true when the migration can complete right after it.
     const newly = sync();
-    const pendingBytes = k.popcount(SEND) * e.pageSize;
+    const pendingBytes = scan.left * e.pageSize;
     const done = pendingBytes === 0 || pendingBytes < thresholdBytes;
     if (!done) hooks.onSync?.(e, newly, e.pagesSent * e.pageSize + costs.extraBytes);
     e.beginRound();
@@ -243,26 +279,28 @@ export function runQemu(
     // migration_iteration_run. migrate-start-postcopy comes from outside (a management
     // layer that saw the last sync's MIGRATION_PASS event): it counts from the next iteration.
     const toPostcopy = postcopy !== undefined && hooks.startPostcopy !== undefined && hooks.startPostcopy(e, syncs);
-    let pendingBytes = k.popcount(SEND) * e.pageSize;
+    let pendingBytes = scan.left * e.pageSize;
     let done = pendingBytes === 0;
     if (pendingBytes < thresholdBytes) done = syncAt(); // pending_exact
     if (done) {
       // (!pending_size || pending_size < s->threshold_size): migration_completion.
       if (sentThisRound > 0) e.endRound(sentThisRound, 0, 0);
+      scan.flush();
       return finish(stopAndCopyQemu(e, algorithm, p, costs), syncs + 1);
     }
     if (toPostcopy) {
       // must_precopy (non-RAM state, none here) ≤ threshold_size: postcopy_start.
       if (sentThisRound > 0) e.endRound(sentThisRound, 0, 0);
-      return postcopy!({ pos, syncs, extraBytes: costs.extraBytes, zeroPagesSent: costs.zeroSent });
+      scan.flush();
+      return postcopy!({ pos: scan.pos, syncs, extraBytes: costs.extraBytes, zeroPagesSent: costs.zeroSent });
     }
-    pendingBytes = k.popcount(SEND) * e.pageSize;
-    const sent = sendFrom(e, costs, pos, Math.min(chunkBytes, Math.max(pendingBytes, e.pageSize)));
-    pos = sent.pos;
+    pendingBytes = scan.left * e.pageSize;
+    const sent = scan.send(Math.min(chunkBytes, Math.max(pendingBytes, e.pageSize)));
     sentThisRound += sent.pages;
     windowBytes += sent.bytes;
     if (e.now >= maxTimeUs) {
       e.endRound(sentThisRound, 0, 0);
+      scan.flush();
       return finish(e.result(algorithm, p, 'max-time', null), syncs);
     }
     // migration_update_counters, once a BUFFER_DELAY window has passed.

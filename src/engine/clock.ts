@@ -17,6 +17,63 @@ export const WITHIN_EPOCH_RULES: readonly WithinEpoch[] = ['start', 'spread', 'w
 
 const FULL = 2 ** 31; // spread fractions are 31-bit
 
+/**
+ * spread, once the trace has wrapped: each row's lists grouped by spread fraction
+ * (kernel.groupSpread) the first time one of its epochs lands in part, and kept in the
+ * list area from `base` on for its later visits, so that a slice reads only its groups
+ * (takeSpread) instead of filtering the epoch (a QEMU replay syncs mid-epoch at every
+ * round: two filters of the epoch per round, on every wrap). Shared by an engine's
+ * clocks; rows that do not fit `capacity` entries are filtered as before. A row's groups
+ * depend on the trace alone, so they are also kept for the trace's later replays (a
+ * sweep's cells, `replay --algo all`), which copy them in instead of grouping again.
+ */
+export class RowGroups {
+  private static readonly byTrace = new WeakMap<object, Map<number, Uint32Array>>();
+  private readonly at: Float64Array;
+  private readonly grouped: Map<number, Uint32Array>;
+  private used = 0;
+
+  constructor(private readonly kernel: Kernel, trace: object, private readonly base: number, private readonly capacity: number, epochs: number) {
+    this.at = new Float64Array(epochs).fill(-1);
+    let grouped = RowGroups.byTrace.get(trace);
+    if (grouped === undefined) RowGroups.byTrace.set(trace, (grouped = new Map()));
+    this.grouped = grouped;
+  }
+
+  /** Where list i of a row kept at `at` has its pages, fractions and group starts (lists of length 0 take no room). */
+  static layout(at: number, lens: readonly number[]): [number, number, number][] {
+    return lens.map((len) => {
+      const list: [number, number, number] = [at, at + len, at + 2 * len];
+      if (len > 0) at += 2 * len + SPREAD_GROUPS + 1;
+      return list;
+    });
+  }
+
+  /** Where the epoch's row is kept (grouped now if the trace has wrapped and it fits), or -1. */
+  of(ep: EpochCursor): number {
+    const row = ep.row;
+    const kept = this.at[row]!;
+    if (kept >= 0 || ep.pass === 0) return kept;
+    const parts: [number, number][] = [[ep.pagesOff, ep.pagesLen], [ep.commOff, ep.commLen], [ep.immpOff, ep.immpLen]];
+    const size = parts.reduce((n, [, len]) => n + (len > 0 ? 2 * len + SPREAD_GROUPS + 1 : 0), 0);
+    if (this.used + size > this.capacity) return -1;
+    const at = this.base + this.used;
+    const lists = this.kernel.lists(at + size);
+    const saved = this.grouped.get(row);
+    if (saved !== undefined && saved.length === size) lists.set(saved, at);
+    else {
+      ep.ensureStaged();
+      RowGroups.layout(at, parts.map(([, len]) => len)).forEach((out, i) => {
+        if (parts[i]![1] > 0) this.kernel.groupSpread(parts[i]![0], parts[i]![1], epochSeed(row), ...out);
+      });
+      this.grouped.set(row, this.kernel.lists(0).slice(at, at + size));
+    }
+    this.used += size;
+    this.at[row] = at;
+    return at;
+  }
+}
+
 /** One walk over the trace: its own trace time, speed and effect of each epoch. */
 export class TraceClock {
   /** Unwrapped trace time, µs. */
@@ -66,6 +123,8 @@ export class TraceClock {
     private readonly spreadOffset: number,
     /** Where the grouped lists go (room for 3 × (2 × capacity + SPREAD_GROUPS + 1) entries); undefined: never grouped. */
     private readonly groups?: { at: number; capacity: number },
+    /** Rows grouped once for all their visits after the first wrap (spread only). */
+    private readonly rowGroups?: RowGroups,
   ) {
     this.traceUs = startUs;
     this.part = {
@@ -149,7 +208,6 @@ export class TraceClock {
       if (c.pagesLen > 0) this.whole(c);
       return;
     }
-    c.ensureStaged();
     const seed = epochSeed(c.row);
     const k = this.kernel;
     const part = this.part;
@@ -159,21 +217,30 @@ export class TraceClock {
     part.row = c.row;
     part.pagesOff = this.spreadOffset;
     const g = this.groups;
-    if (g === undefined || ++this.slices < 3) {
-      part.pagesLen = k.filterSpread(c.pagesOff, c.pagesLen, seed, this.landed, to, part.pagesOff);
+    const kept = this.rowGroups === undefined ? -1 : this.rowGroups.of(c);
+    if (kept < 0) c.ensureStaged();
+    const lists: [number, number][] = [[c.pagesOff, c.pagesLen], [c.commOff, c.commLen], [c.immpOff, c.immpLen]];
+    if (kept < 0 && (g === undefined || ++this.slices < 3)) {
+      const filter = (i: number, out: number) => k.filterSpread(lists[i]![0], lists[i]![1], seed, this.landed, to, out);
+      part.pagesLen = filter(0, part.pagesOff);
       part.commOff = part.pagesOff + part.pagesLen;
-      part.commLen = k.filterSpread(c.commOff, c.commLen, seed, this.landed, to, part.commOff);
+      part.commLen = filter(1, part.commOff);
       part.immpOff = part.commOff + part.commLen;
-      part.immpLen = k.filterSpread(c.immpOff, c.immpLen, seed, this.landed, to, part.immpOff);
+      part.immpLen = filter(2, part.immpOff);
     } else {
       // The same pages as filterSpread's, grouped by fraction instead of ascending: every
       // use of a landed slice (setBits, setBitsExcept, countPages) is a set operation.
-      const lists: [number, number][] = [[c.pagesOff, c.pagesLen], [c.commOff, c.commLen], [c.immpOff, c.immpLen]];
-      const area = (i: number) => g.at + i * (2 * g.capacity + SPREAD_GROUPS + 1);
-      if (this.slices === 3) {
-        lists.forEach(([off, len], i) => k.groupSpread(off, len, seed, area(i), area(i) + g.capacity, area(i) + 2 * g.capacity));
+      // The groups are the row's, kept since the first wrap, or this visit's, made at its third slice.
+      let at: [number, number, number][];
+      if (kept >= 0) at = RowGroups.layout(kept, lists.map(([, len]) => len));
+      else {
+        at = lists.map((_, i) => {
+          const a = g!.at + i * (2 * g!.capacity + SPREAD_GROUPS + 1);
+          return [a, a + g!.capacity, a + 2 * g!.capacity];
+        });
+        if (this.slices === 3) lists.forEach(([off, len], i) => k.groupSpread(off, len, seed, ...at[i]!));
       }
-      const take = (i: number, out: number) => (lists[i]![1] === 0 ? 0 : k.takeSpread(area(i), area(i) + g.capacity, area(i) + 2 * g.capacity, this.landed, to, out));
+      const take = (i: number, out: number) => (lists[i]![1] === 0 ? 0 : k.takeSpread(...at[i]!, this.landed, to, out));
       part.pagesLen = take(0, part.pagesOff);
       part.commOff = part.pagesOff + part.pagesLen;
       part.commLen = take(1, part.commOff);

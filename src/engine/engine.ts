@@ -6,7 +6,7 @@ import { EXIT_RUN_FAILED, fail } from '../errors.js';
 import { SPREAD_GROUPS, type Bitmap, type Kernel } from '../kernel/types.js';
 import type { Trace } from '../trace/read.js';
 import type { EpochBatch } from '../trace/schema.js';
-import { TraceClock } from './clock.js';
+import { RowGroups, TraceClock } from './clock.js';
 import { EpochCursor, stageCapacity } from './cursor.js';
 import type { LinkParams, ReplayResult, RoundRecord } from './types.js';
 
@@ -27,6 +27,9 @@ export const SCRATCH_LISTS = 1 << 16;
 /** The most memory the index of epoch unions may take (needs.settles), bytes; a larger trace goes without. */
 export const INDEX_BYTES = 32 * 2 ** 20;
 
+/** The most list-area memory the rows grouped by spread fraction may take (RowGroups), bytes. */
+export const ROW_GROUP_BYTES = 64 * 2 ** 20;
+
 /** What an algorithm asks of the engine at set-up. */
 export interface EngineNeeds {
   /** Bitmaps beyond the engine's four. */
@@ -41,8 +44,14 @@ export interface EngineNeeds {
   settles?: boolean;
   /** The most memory the index of epoch unions may take, bytes (default INDEX_BYTES). */
   indexBytes?: number;
-  /** spread: group an epoch that lands in three or more slices once, and read each slice from its groups (default true; off only to test it). */
+  /**
+   * spread: group an epoch that lands in three or more slices once, and, once the trace
+   * has wrapped, keep each row's groups for its later visits; read each slice from its
+   * groups (default true; off only to test it).
+   */
   groupSlices?: boolean;
+  /** The most memory the kept rows may take, bytes (default ROW_GROUP_BYTES). */
+  rowGroupBytes?: number;
 }
 
 /**
@@ -116,10 +125,12 @@ export class Engine {
     kernel.lists(this.scratchOffset + SCRATCH_LISTS);
     const startUs = link.startS * 1e6;
     this.startUs = startUs;
+    // Kept rows go after the area landRows and buildIndex copy a batch's pages to.
+    const rowGroups = grouping ? new RowGroups(kernel, trace, this.scratchOffset + SCRATCH_LISTS + trace.summary.maxBatchPages, Math.floor((needs.rowGroupBytes ?? ROW_GROUP_BYTES) / 4), epochs) : undefined;
     for (let c = 0; c < clocks; c++) {
       const cursor = new EpochCursor(trace, kernel, c * stage, startUs);
       const sliceAt = clocks * stage + c * slice;
-      const clock = new TraceClock(cursor, startUs, kernel, link.withinEpoch, sliceAt, grouping ? { at: sliceAt + 3 * maxEpoch, capacity: maxEpoch } : undefined);
+      const clock = new TraceClock(cursor, startUs, kernel, link.withinEpoch, sliceAt, grouping ? { at: sliceAt + 3 * maxEpoch, capacity: maxEpoch } : undefined, rowGroups);
       clock.onEpoch = (e) => kernel.setBits(DIRTY, e.pagesOff, e.pagesLen);
       clock.deferPartial = needs.settles === true;
       if (this.indexLevels > 0) {
