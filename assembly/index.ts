@@ -436,6 +436,81 @@ export function takeSpread(pages: usize, hashes: usize, starts: usize, lo: u32, 
   return n;
 }
 
+/**
+ * For each page p of the list, in order: tally its mark (marks[p], a u32 per page) in
+ * counts (a u32 per mark value, zero between calls) and set marks[p] = mark. Then write
+ * each distinct previous mark and its tally as pairs to `out`, in first-seen order, and
+ * zero the tallies again; return the number of pairs. (The oracle's last-write leaves.)
+ */
+export function moveMarks(list: usize, len: u32, marks: usize, counts: usize, mark: u32, out: usize): u32 {
+  // Branch-free: every previous mark is stored at out[n], which only a first sighting
+  // keeps (n += 1); out has room for len pairs.
+  let n: u32 = 0;
+  for (let i: u32 = 0; i < len; i++) {
+    const at = marks + (<usize>load<u32>(list + (<usize>i << 2)) << 2);
+    const from = load<u32>(at);
+    const c = counts + (<usize>from << 2);
+    const k = load<u32>(c);
+    store<u32>(out + (<usize>n << 3), from);
+    n += u32(k == 0);
+    store<u32>(c, k + 1);
+    store<u32>(at, mark);
+  }
+  for (let j: u32 = 0; j < n; j++) {
+    const pair = out + (<usize>j << 3);
+    const c = counts + (<usize>load<u32>(pair) << 2);
+    store<u32>(pair, load<u32>(c), 4);
+    store<u32>(c, 0);
+  }
+  return n;
+}
+
+/**
+ * The oracle's max-tree (src/algorithms/oracle.ts MaxTree: `size` leaves, nodes 1 …
+ * 2·size − 1, f64 arrays `best` and `add`): for each of the `n` (leaf f, count c) pairs
+ * at `pairs`, in order, add c to leaves f + 1 … last — the same additions in the same
+ * order as MaxTree.rangeAdd, so the same doubles.
+ */
+export function maxTreeAdd(best: usize, add: usize, size: u32, pairs: usize, n: u32, last: u32): void {
+  let applied = false;
+  for (let j: u32 = 0; j < n; j++) {
+    const lo = load<u32>(pairs + (<usize>j << 3)) + 1;
+    if (lo > last) continue;
+    applied = true;
+    const d = <f64>load<u32>(pairs + (<usize>j << 3), 4);
+    let l = lo + size;
+    let r = last + size + 1;
+    const l0 = l;
+    const r0 = r - 1;
+    for (; l < r; l >>= 1, r >>= 1) {
+      if (l & 1) {
+        store<f64>(best + (<usize>l << 3), load<f64>(best + (<usize>l << 3)) + d);
+        store<f64>(add + (<usize>l << 3), load<f64>(add + (<usize>l << 3)) + d);
+        l++;
+      }
+      if (r & 1) {
+        r--;
+        store<f64>(best + (<usize>r << 3), load<f64>(best + (<usize>r << 3)) + d);
+        store<f64>(add + (<usize>r << 3), load<f64>(add + (<usize>r << 3)) + d);
+      }
+    }
+    maxTreeUp(best, add, l0 >> 1);
+  }
+  // Every range ends at `last`: its path's maxima are recomputed once, after the last
+  // range, instead of after each (rangeAdd's way). The same doubles: until then only
+  // nodes on that path read nodes on it, and this pass rewrites each from its children.
+  if (applied) maxTreeUp(best, add, (last + size) >> 1);
+}
+
+// maxTreeAdd: recompute best from node `from` up to the root.
+// @ts-ignore: decorator
+@inline function maxTreeUp(best: usize, add: usize, from: u32): void {
+  for (let m = from; m >= 1; m >>= 1) {
+    const at = <usize>m << 3;
+    store<f64>(best + at, max(load<f64>(best + (at << 1)), load<f64>(best + (at << 1) + 8)) + load<f64>(add + at));
+  }
+}
+
 /** 1 if page's bit is set in `bm`, else 0. */
 export function testBit(bm: usize, page: u32): bool {
   return (load<u64>(wordAddr(bm, page)) & bitOf(page)) != 0;

@@ -650,3 +650,78 @@ describe('wasm kernel memory limits', () => {
     expect(k.lists(10)[0]).toBe(42);
   }, 30_000);
 });
+
+describe('moveMarks (the oracle\'s last-write leaves)', () => {
+  it('agrees between the kernels and with a model over sequences of lists, duplicates included', () => {
+    const listArb = (pages: number) => fc.array(fc.integer({ min: 0, max: pages - 1 }), { maxLength: 300 });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 500 }).chain((pages) => fc.tuple(fc.constant(pages), fc.array(listArb(pages), { minLength: 1, maxLength: 20 }))),
+        ([pages, epochs]) => {
+          // Model: marks per page, pairs of (previous mark, how many) in first-seen order.
+          const marks = new Array<number>(pages).fill(0);
+          const expected = epochs.map((list, i) => {
+            const tally = new Map<number, number>();
+            for (const p of list) {
+              tally.set(marks[p]!, (tally.get(marks[p]!) ?? 0) + 1);
+              marks[p] = i + 1;
+            }
+            return [...tally].flat();
+          });
+          for (const name of KERNELS) {
+            const k = createKernel(name);
+            k.init(pages, 1);
+            const [marksOff, countsOff, listOff] = [0, pages, pages + epochs.length + 1];
+            const outOff = listOff + 300;
+            k.lists(outOff + 600).fill(0);
+            const got = epochs.map((list, i) => {
+              k.lists(0).set(list, listOff);
+              const n = k.moveMarks(listOff, list.length, marksOff, countsOff, i + 1, outOff);
+              return Array.from(k.lists(0).subarray(outOff, outOff + 2 * n));
+            });
+            expect(got).toEqual(expected);
+            expect(Array.from(k.lists(0).subarray(marksOff, marksOff + pages))).toEqual(marks);
+            expect(k.lists(0).subarray(countsOff, countsOff + epochs.length + 1).every((c) => c === 0)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('maxTreeAdd (the oracle\'s max-tree)', () => {
+  it('agrees between the kernels to the bit, on any tree and any moves', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 9 }).chain((bits) => {
+          const size = 2 ** bits;
+          const value = fc.oneof(fc.double({ min: -1e7, max: 1e7, noNaN: true }), fc.constant(-Infinity), fc.integer({ min: 0, max: 100 }));
+          return fc.record({
+            size: fc.constant(size),
+            best: fc.array(value, { minLength: 2 * size, maxLength: 2 * size }),
+            add: fc.array(fc.oneof(fc.double({ min: -1e3, max: 1e3, noNaN: true }), fc.integer({ min: 0, max: 50 })), { minLength: 2 * size, maxLength: 2 * size }),
+            pairs: fc.array(fc.tuple(fc.integer({ min: 0, max: size }), fc.integer({ min: 0, max: 1000 })), { maxLength: 40 }),
+            last: fc.integer({ min: 0, max: size - 1 }),
+          });
+        }),
+        ({ size, best, add, pairs, last }) => {
+          const seen: number[][] = [];
+          for (const name of KERNELS) {
+            const k = createKernel(name);
+            k.init(64, 1);
+            const [bestOff, addOff, pairsOff] = [2, 2 + 4 * size, 2 + 8 * size];
+            const lists = k.lists(pairsOff + 2 * pairs.length + 1);
+            new Float64Array(lists.buffer, lists.byteOffset + 4 * bestOff, 2 * size).set(best);
+            new Float64Array(lists.buffer, lists.byteOffset + 4 * addOff, 2 * size).set(add);
+            lists.set(pairs.flat(), pairsOff);
+            k.maxTreeAdd(bestOff, addOff, size, pairsOff, pairs.length, last);
+            seen.push(Array.from(k.lists(0).subarray(bestOff, pairsOff))); // the doubles' bits
+          }
+          expect(seen[0]).toEqual(seen[1]);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});

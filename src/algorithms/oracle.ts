@@ -18,6 +18,7 @@
 import { fail } from '../errors.js';
 import { MAX_WRAPS, type Engine } from '../engine/engine.js';
 import type { ReplayResult } from '../engine/types.js';
+import type { Kernel } from '../kernel/types.js';
 import type { Algorithm } from './types.js';
 
 /** Bytes of a page sent while it is still all zeros (QEMU 10's zero-page header + 1 byte, save_zero_page). */
@@ -49,28 +50,59 @@ export interface OracleBound {
 // Largest memory the oracle handles: it keeps one 32-bit index per page.
 export const MAX_ORACLE_PAGES = 2 ** 27;
 
-/** Range add / global max over epoch indices (N(t_j) + t_j/u for every epoch j so far). */
+/**
+ * Range add / global max over epoch indices (N(t_j) + t_j/u for every epoch j so far),
+ * in the kernel's list area, so that the kernel can apply an epoch's moves
+ * (kernel.maxTreeAdd: the same additions as rangeAdd, in the same order).
+ */
 class MaxTree {
-  private readonly size: number;
-  private readonly best: Float64Array; // max over the subtree, own add included
-  private readonly add: Float64Array;
+  readonly size: number;
 
-  constructor(leaves: number) {
+  /** A tree of at least `leaves` leaves at list offset `at` (even), taking MaxTree.entries(leaves) entries. */
+  constructor(private readonly kernel: Kernel, leaves: number, readonly at: number) {
+    this.size = MaxTree.leavesFor(leaves);
+    this.best.fill(-Infinity); // max over the subtree, own add included
+    this.add.fill(0);
+  }
+
+  private static leavesFor(leaves: number): number {
     let size = 1;
     while (size < leaves) size *= 2;
-    this.size = size;
-    this.best = new Float64Array(2 * size).fill(-Infinity);
-    this.add = new Float64Array(2 * size);
+    return size;
+  }
+
+  /** List-area entries a tree of `leaves` leaves takes: two arrays of 2·size doubles. */
+  static entries(leaves: number): number {
+    return 8 * MaxTree.leavesFor(leaves);
+  }
+
+  /** Where `add` starts in the list area. */
+  get addAt(): number {
+    return this.at + 4 * this.size;
+  }
+
+  private doubles(at: number): Float64Array {
+    const lists = this.kernel.lists(0);
+    return new Float64Array(lists.buffer, lists.byteOffset + 4 * at, 2 * this.size);
+  }
+
+  private get best(): Float64Array {
+    return this.doubles(this.at);
+  }
+
+  private get add(): Float64Array {
+    return this.doubles(this.addAt);
   }
 
   /** Set leaf i (never set before) to value v. */
   setLeaf(i: number, v: number): void {
+    const { best, add } = this;
     // A new leaf sits under ancestors whose adds applied to older leaves only: compensate.
     let pending = 0;
-    for (let n = (i + this.size) >> 1; n >= 1; n >>= 1) pending += this.add[n]!;
+    for (let n = (i + this.size) >> 1; n >= 1; n >>= 1) pending += add[n]!;
     let n = i + this.size;
-    this.best[n] = v - pending;
-    for (n >>= 1; n >= 1; n >>= 1) this.best[n] = Math.max(this.best[2 * n]!, this.best[2 * n + 1]!) + this.add[n]!;
+    best[n] = v - pending;
+    for (n >>= 1; n >= 1; n >>= 1) best[n] = Math.max(best[2 * n]!, best[2 * n + 1]!) + add[n]!;
   }
 
   /** Add d to leaves lo … hi (inclusive). */
@@ -87,6 +119,11 @@ class MaxTree {
     }
     for (let n = l0 >> 1; n >= 1; n >>= 1) best[n] = Math.max(best[2 * n]!, best[2 * n + 1]!) + add[n]!;
     for (let n = r0 >> 1; n >= 1; n >>= 1) best[n] = Math.max(best[2 * n]!, best[2 * n + 1]!) + add[n]!;
+  }
+
+  /** For each (leaf f, count c) pair at list offset `at`, in order: add c to leaves f + 1 … last. */
+  addMoved(at: number, pairs: number, last: number): void {
+    this.kernel.maxTreeAdd(this.at, this.addAt, this.size, at, pairs, last);
   }
 
   get max(): number {
@@ -112,7 +149,6 @@ export function oracleBounds(e: Engine, given: readonly OracleBudget[]): OracleB
   const startUs = clock.traceUs;
   const s = e.trace.summary;
   const leaves = 2 + Math.ceil((horizonUs / s.durationUs + 2) * s.epochs);
-  const tree = new MaxTree(leaves);
   // Zero pages (data_pages given): cost z of a page until its first write.
   const dataPages = e.trace.meta.dataPages;
   const z = ZERO_PAGE_BYTES / e.pageSize;
@@ -127,12 +163,17 @@ export function oracleBounds(e: Engine, given: readonly OracleBudget[]): OracleB
     }
     startCost = data + (memPages - data) * z;
   }
-  tree.setLeaf(0, startCost); // t = 0: every page's last write is at or after 0
-  const last = new Int32Array(memPages); // leaf of each page's last write (0: none yet)
   const out: OracleBound[] = budgets.map((b) => ({ budgetPages: b.pages, feasible: false, tauUs: NaN, finalPages: NaN, totalUs: Infinity }));
-  const lists = () => e.kernel.lists(0);
-  const count = new Int32Array(leaves); // pages moving from each leaf, per epoch
-  const moved: number[] = [];
+  // In the kernel's list area: the leaf of each page's last write (0: none yet), a tally
+  // per leaf, the (leaf, pages) pairs an epoch's writes move from (kernel.moveMarks),
+  // and the tree (at an even offset: doubles).
+  const k = e.kernel;
+  const lastAt = e.ownLists(memPages + leaves + 2 * s.maxEpochPages + 1 + MaxTree.entries(leaves));
+  const countAt = lastAt + memPages;
+  const movedAt = countAt + leaves;
+  k.lists(0).fill(0, lastAt, movedAt);
+  const tree = new MaxTree(k, leaves, (movedAt + 2 * s.maxEpochPages + 1) & ~1);
+  tree.setLeaf(0, startCost); // t = 0: every page's last write is at or after 0
   let tk = 0; // time of the last epoch applied (interval (tk, next] for τ)
   let leaf = 0;
   // Under --within-epoch spread an epoch's writes land anywhere inside it, so for a pause
@@ -143,25 +184,19 @@ export function oracleBounds(e: Engine, given: readonly OracleBudget[]): OracleB
   let pending = false;
   // The cursor's epoch: its pages' last write moves to the current leaf.
   const applyCurrent = (): void => {
-    const view = lists();
-    moved.length = 0;
-    let firstWrites = 0; // zero pages written for the first time: they now cost a whole page
-    for (let i = cursor.pagesOff; i < cursor.pagesOff + cursor.pagesLen; i++) {
-      const p = view[i]!;
-      const from = last[p]!;
-      if (count[from] === 0) moved.push(from);
-      count[from]!++;
-      last[p] = leaf;
-      if (zero !== undefined && zero[p] === 1) {
-        zero[p] = 0;
-        firstWrites++;
+    tree.addMoved(movedAt, k.moveMarks(cursor.pagesOff, cursor.pagesLen, lastAt, countAt, leaf, movedAt), leaf);
+    if (zero !== undefined) {
+      const view = k.lists(0);
+      let firstWrites = 0; // zero pages written for the first time: they now cost a whole page
+      for (let i = cursor.pagesOff; i < cursor.pagesOff + cursor.pagesLen; i++) {
+        const p = view[i]!;
+        if (zero[p] === 1) {
+          zero[p] = 0;
+          firstWrites++;
+        }
       }
+      if (firstWrites > 0) tree.rangeAdd(0, 0, firstWrites * (1 - z));
     }
-    for (const from of moved) {
-      tree.rangeAdd(from + 1, leaf, count[from]!);
-      count[from] = 0;
-    }
-    if (firstWrites > 0) tree.rangeAdd(0, 0, firstWrites * (1 - z));
     pending = false;
   };
   for (;;) {

@@ -8,14 +8,14 @@ import { bad, isObject } from './check.js';
 /** What a kernel object must offer (src/kernel/types.ts). */
 const METHODS = [
   'init', 'lists', 'setBits', 'setBitsExcept', 'clear', 'fill', 'copy', 'or', 'and', 'andNot', 'popcount',
-  'popcountAndRange', 'setRange', 'clearRange', 'countMissing', 'filterSpread', 'groupSpread', 'takeSpread', 'testBit', 'advanceAndNot',
+  'popcountAndRange', 'setRange', 'clearRange', 'countMissing', 'filterSpread', 'groupSpread', 'takeSpread', 'moveMarks', 'maxTreeAdd', 'testBit', 'advanceAndNot',
   'collect', 'countPages', 'countBitmap', 'clearCounters', 'counter', 'selectAtLeast',
 ] as const;
 
 /** What build/kernel.wasm exports (src/kernel/wasm.ts binds these). */
 const WASM_EXPORTS = [
   'memory', 'heapBase', 'setBits', 'setBitsExcept', 'zero', 'fill', 'copy', 'or', 'and', 'andNot', 'popcount',
-  'popcountAndRange', 'testBit', 'setRange', 'clearRange', 'countMissing', 'filterSpread', 'groupSpread', 'takeSpread', 'advanceAndNot',
+  'popcountAndRange', 'testBit', 'setRange', 'clearRange', 'countMissing', 'filterSpread', 'groupSpread', 'takeSpread', 'moveMarks', 'maxTreeAdd', 'advanceAndNot',
   'collect', 'countPages', 'countBitmap', 'counter', 'selectAtLeast',
 ] as const;
 

@@ -33,11 +33,17 @@ export class RowGroups {
   private readonly grouped: Map<number, Uint32Array>;
   private used = 0;
 
-  constructor(private readonly kernel: Kernel, trace: object, private readonly base: number, private readonly capacity: number, epochs: number) {
+  constructor(private readonly kernel: Kernel, trace: object, private base: number, private readonly capacity: number, epochs: number) {
     this.at = new Float64Array(epochs).fill(-1);
     let grouped = RowGroups.byTrace.get(trace);
     if (grouped === undefined) RowGroups.byTrace.set(trace, (grouped = new Map()));
     this.grouped = grouped;
+  }
+
+  /** Keep rows from `at` on instead (before any is kept: the list area before it is someone else's). */
+  startAt(at: number): void {
+    if (this.used > 0) throw new Error('engine: the list area was claimed after rows were kept in it');
+    this.base = at;
   }
 
   /** Where list i of a row kept at `at` has its pages, fractions and group starts (lists of length 0 take no room). */

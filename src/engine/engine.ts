@@ -92,6 +92,8 @@ export class Engine {
   private readonly indexBlocks: number;
   private indexBuilt = false;
   private rowBatch: EpochBatch[] = [];
+  private listsEnd: number;
+  private readonly rowGroups: RowGroups | undefined;
   private rowIndex: Int32Array = new Int32Array(0);
 
   constructor(readonly trace: Trace, kernel: Kernel, readonly link: LinkParams, needs: EngineNeeds = {}, private readonly channel?: LinkChannel) {
@@ -125,8 +127,11 @@ export class Engine {
     kernel.lists(this.scratchOffset + SCRATCH_LISTS);
     const startUs = link.startS * 1e6;
     this.startUs = startUs;
-    // Kept rows go after the area landRows and buildIndex copy a batch's pages to.
-    const rowGroups = grouping ? new RowGroups(kernel, trace, this.scratchOffset + SCRATCH_LISTS + trace.summary.maxBatchPages, Math.floor((needs.rowGroupBytes ?? ROW_GROUP_BYTES) / 4), epochs) : undefined;
+    // After the scratch: the area landRows and buildIndex copy a batch's pages to, then
+    // the algorithm's own lists (ownLists), then the kept rows.
+    this.listsEnd = this.scratchOffset + SCRATCH_LISTS + trace.summary.maxBatchPages;
+    const rowGroups = grouping ? new RowGroups(kernel, trace, this.listsEnd, Math.floor((needs.rowGroupBytes ?? ROW_GROUP_BYTES) / 4), epochs) : undefined;
+    this.rowGroups = rowGroups;
     for (let c = 0; c < clocks; c++) {
       const cursor = new EpochCursor(trace, kernel, c * stage, startUs);
       const sliceAt = clocks * stage + c * slice;
@@ -149,6 +154,15 @@ export class Engine {
     const out: Bitmap[] = [];
     for (let i = 0; i < n; i++) out.push(this.nextBitmap++);
     return out;
+  }
+
+  /** `n` list-area entries of the algorithm's own, beyond everything the engine uses there; their offset. */
+  ownLists(n: number): number {
+    const at = this.listsEnd;
+    this.listsEnd += n;
+    this.rowGroups?.startAt(this.listsEnd);
+    this.kernel.lists(this.listsEnd);
+    return at;
   }
 
   /** The guest's clock. */

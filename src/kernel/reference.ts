@@ -185,6 +185,44 @@ export function createReferenceKernel(): Kernel {
       return n;
     },
 
+    moveMarks(off: number, len: number, marksOff: number, countsOff: number, mark: number, outOff: number): number {
+      let n = 0;
+      for (let i = off; i < off + len; i++) {
+        const at = marksOff + list[i];
+        const from = list[at];
+        if (list[countsOff + from]++ === 0) list[outOff + 2 * n++] = from;
+        list[at] = mark;
+      }
+      for (let j = 0; j < n; j++) {
+        const c = countsOff + list[outOff + 2 * j];
+        list[outOff + 2 * j + 1] = list[c];
+        list[c] = 0;
+      }
+      return n;
+    },
+
+    maxTreeAdd(bestOff: number, addOff: number, size: number, pairsOff: number, pairs: number, last: number): void {
+      const best = new Float64Array(list.buffer, list.byteOffset + 4 * bestOff, 2 * size);
+      const add = new Float64Array(list.buffer, list.byteOffset + 4 * addOff, 2 * size);
+      const up = (from: number) => {
+        for (let m = from; m >= 1; m >>= 1) best[m] = Math.max(best[2 * m], best[2 * m + 1]) + add[m];
+      };
+      for (let j = 0; j < pairs; j++) {
+        const lo = list[pairsOff + 2 * j] + 1;
+        if (lo > last) continue;
+        const d = list[pairsOff + 2 * j + 1];
+        let l = lo + size;
+        let r = last + size + 1;
+        const l0 = l, r0 = r - 1;
+        for (; l < r; l >>= 1, r >>= 1) {
+          if (l & 1) { best[l] += d; add[l++] += d; }
+          if (r & 1) { best[--r] += d; add[r] += d; }
+        }
+        up(l0 >> 1);
+        up(r0 >> 1);
+      }
+    },
+
     countMissing(bm: Bitmap, off: number, len: number): number {
       const words = map(bm);
       let n = 0;

@@ -61,6 +61,20 @@ export interface Kernel {
   groupSpread(off: number, len: number, seed: number, pagesOff: number, hashesOff: number, startsOff: number): void;
   /** Copy to lists[outOff …] the pages of a groupSpread list whose fraction lies in [lo, hi), by group then list order; return how many. */
   takeSpread(pagesOff: number, hashesOff: number, startsOff: number, lo: number, hi: number, outOff: number): number;
+  /**
+   * For each page p of lists[off … off+len), in order: tally its mark lists[marksOff + p]
+   * in lists[countsOff + mark] (zero between calls) and set the mark to `mark`; then write
+   * each distinct previous mark and its tally as pairs to lists[outOff …], in first-seen
+   * order, and zero the tallies; return the number of pairs.
+   */
+  moveMarks(off: number, len: number, marksOff: number, countsOff: number, mark: number, outOff: number): number;
+  /**
+   * The oracle's max-tree, as f64 arrays in the list area (`best` and `add` at even
+   * offsets, 2·size doubles each; nodes 1 … 2·size − 1, leaves from size): for each of
+   * the `pairs` (leaf f, count c) pairs at lists[pairsOff …], in order, add c to leaves
+   * f + 1 … last, updating the maxima up to the root (MaxTree.rangeAdd's arithmetic).
+   */
+  maxTreeAdd(bestOff: number, addOff: number, size: number, pairsOff: number, pairs: number, last: number): void;
   /** Whether page's bit is set in bm. */
   testBit(bm: Bitmap, page: number): boolean;
   /** Scan a & ~b from page `from` upward; return the page just after the k-th set bit found, or memPages if fewer than k (k ≥ 1). */

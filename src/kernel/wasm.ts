@@ -39,6 +39,8 @@ interface KernelExports {
   filterSpread(list: number, len: number, seed: number, lo: number, hi: number, out: number): number;
   groupSpread(list: number, len: number, seed: number, pages: number, hashes: number, starts: number): void;
   takeSpread(pages: number, hashes: number, starts: number, lo: number, hi: number, out: number): number;
+  moveMarks(list: number, len: number, marks: number, counts: number, mark: number, out: number): number;
+  maxTreeAdd(best: number, add: number, size: number, pairs: number, n: number, last: number): void;
   advanceAndNot(a: number, b: number, from: number, k: number, pages: number): number;
   collect(bm: number, from: number, to: number, out: number): number;
   countPages(ctr: number, list: number, len: number): void;
@@ -197,6 +199,12 @@ export function createWasmKernel(module: WebAssembly.Module): Kernel {
     },
     takeSpread(pagesOff: number, hashesOff: number, startsOff: number, lo: number, hi: number, outOff: number): number {
       return ex.takeSpread(listAt(pagesOff), listAt(hashesOff), listAt(startsOff), lo, hi, listAt(outOff)) >>> 0;
+    },
+    moveMarks(off: number, len: number, marksOff: number, countsOff: number, mark: number, outOff: number): number {
+      return ex.moveMarks(listAt(off), len, listAt(marksOff), listAt(countsOff), mark, listAt(outOff)) >>> 0;
+    },
+    maxTreeAdd(bestOff: number, addOff: number, size: number, pairsOff: number, pairs: number, last: number): void {
+      ex.maxTreeAdd(listAt(bestOff), listAt(addOff), size, listAt(pairsOff), pairs, last);
     },
     advanceAndNot(a: Bitmap, b: Bitmap, from: number, k: number): number {
       // k is a u32 in wasm; memPages < 2^32 set bits exist at most, so clamping keeps the answer.
