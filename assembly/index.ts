@@ -384,8 +384,8 @@ const GROUP_BITS: u32 = 10;
 const GROUP_SHIFT: u32 = 31 - GROUP_BITS;
 const GROUPS: u32 = 1 << GROUP_BITS;
 
-/** Group the list's pages by the top bits of spreadHash(seed, p), in list order within a group: pages to `pages`, fractions to `hashes`, the group starts (GROUPS + 1 of them) to `starts`. */
-export function groupSpread(list: usize, len: u32, seed: u32, pages: usize, hashes: usize, starts: usize): void {
+/** Group the list's pages by the top bits of spreadHash(seed, p), in list order within a group: pages to `pages`, the group starts (GROUPS + 1 of them) to `starts`. */
+export function groupSpread(list: usize, len: u32, seed: u32, pages: usize, starts: usize): void {
   memory.fill(starts, 0, <usize>(GROUPS + 1) << 2);
   for (let i: u32 = 0; i < len; i++) {
     const g = starts + ((<usize>(spreadHash(seed, load<u32>(list + (<usize>i << 2))) >>> GROUP_SHIFT) + 1) << 2);
@@ -398,39 +398,40 @@ export function groupSpread(list: usize, len: u32, seed: u32, pages: usize, hash
   // starts[g] is now where group g begins; placing moves it to where g ends (g + 1 begins).
   for (let i: u32 = 0; i < len; i++) {
     const page = load<u32>(list + (<usize>i << 2));
-    const h = spreadHash(seed, page);
-    const g = starts + (<usize>(h >>> GROUP_SHIFT) << 2);
+    const g = starts + (<usize>(spreadHash(seed, page) >>> GROUP_SHIFT) << 2);
     const j = load<u32>(g);
     store<u32>(g, j + 1);
     store<u32>(pages + (<usize>j << 2), page);
-    store<u32>(hashes + (<usize>j << 2), h);
   }
   for (let b: u32 = GROUPS; b >= 1; b--) store<u32>(starts + (<usize>b << 2), load<u32>(starts + (<usize>(b - 1) << 2)));
   store<u32>(starts, 0);
 }
 
 /** Copy to `out` the pages of a grouped list whose fraction lies in [lo, hi) (by group, then list order); return how many. */
-export function takeSpread(pages: usize, hashes: usize, starts: usize, lo: u32, hi: u32, out: usize): u32 {
+export function takeSpread(pages: usize, starts: usize, seed: u32, lo: u32, hi: u32, out: usize): u32 {
   if (hi <= lo) return 0;
   const first = lo >>> GROUP_SHIFT;
   const last = (hi - 1) >>> GROUP_SHIFT;
-  let n = takeGroup(pages, hashes, starts, first, lo, hi, out, 0);
+  let n = takeGroup(pages, starts, seed, first, lo, hi, out, 0);
   if (last == first) return n;
   // The groups between lie wholly inside [lo, hi) and next to each other: one copy.
   const from = load<u32>(starts + (<usize>(first + 1) << 2));
   const to = load<u32>(starts + (<usize>last << 2));
   memory.copy(out + (<usize>n << 2), pages + (<usize>from << 2), <usize>(to - from) << 2);
   n += to - from;
-  return takeGroup(pages, hashes, starts, last, lo, hi, out, n);
+  return takeGroup(pages, starts, seed, last, lo, hi, out, n);
 }
 
-// takeSpread: append group b's pages with fraction in [lo, hi) to out[n …]; return the new n.
-@inline function takeGroup(pages: usize, hashes: usize, starts: usize, b: u32, lo: u32, hi: u32, out: usize, n: u32): u32 {
+// takeSpread: append group b's pages with fraction in [lo, hi) to out[n …] (their
+// fractions computed again: a group holds about 1/GROUPS of the list); return the new n.
+// @ts-ignore: decorator
+@inline function takeGroup(pages: usize, starts: usize, seed: u32, b: u32, lo: u32, hi: u32, out: usize, n: u32): u32 {
   const to = load<u32>(starts + (<usize>(b + 1) << 2));
   for (let j = load<u32>(starts + (<usize>b << 2)); j < to; j++) {
-    const h = load<u32>(hashes + (<usize>j << 2));
+    const page = load<u32>(pages + (<usize>j << 2));
+    const h = spreadHash(seed, page);
     const keep = u32(h >= lo) & u32(h < hi);
-    store<u32>(select<usize>(out + (<usize>n << 2), SINK, keep != 0), load<u32>(pages + (<usize>j << 2)));
+    store<u32>(select<usize>(out + (<usize>n << 2), SINK, keep != 0), page);
     n += keep;
   }
   return n;

@@ -153,7 +153,7 @@ describe('rows grouped once for their visits after the first wrap (RowGroups) gi
           const plain = run(false);
           expect(run(true)).toEqual(plain); // grouped now, and kept by the trace
           expect(run(true)).toEqual(plain); // copied from what the trace kept
-          expect(run(true, 4 * (2 * trace.meta.memPages + 1025) * 2)).toEqual(plain); // room for about two rows
+          expect(run(true, 4 * (trace.meta.memPages + 1025) * 2)).toEqual(plain); // room for about two rows
         }),
         { numRuns: 150 },
       );

@@ -23,17 +23,17 @@ describe('groupSpread and takeSpread', () => {
     fc.assert(
       fc.property(listArb, fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.array(cutArb, { minLength: 1, maxLength: 6 }), (pages, seed, cuts) => {
         const n = pages.length;
-        const [pagesAt, hashesAt, startsAt, outAt, filteredAt] = [n, 2 * n, 3 * n, 3 * n + SPREAD_GROUPS + 1, 4 * n + SPREAD_GROUPS + 1];
+        const [pagesAt, startsAt, outAt, filteredAt] = [n, 2 * n, 2 * n + SPREAD_GROUPS + 1, 3 * n + SPREAD_GROUPS + 1];
         const seen: number[][] = [];
         for (const { make } of KERNELS) {
           const k = make();
           k.init(64, 1);
-          const lists = k.lists(5 * n + SPREAD_GROUPS + 2);
+          const lists = k.lists(4 * n + SPREAD_GROUPS + 2);
           lists.set(pages, 0);
-          k.groupSpread(0, n, seed, pagesAt, hashesAt, startsAt);
+          k.groupSpread(0, n, seed, pagesAt, startsAt);
           const got: number[] = Array.from(k.lists(0).subarray(pagesAt, startsAt + SPREAD_GROUPS + 1));
           for (const [lo, hi] of cuts) {
-            const m = k.takeSpread(pagesAt, hashesAt, startsAt, lo, hi, outAt);
+            const m = k.takeSpread(pagesAt, startsAt, seed, lo, hi, outAt);
             const taken = Array.from(k.lists(0).subarray(outAt, outAt + m));
             const f = k.filterSpread(0, n, seed, lo, hi, filteredAt);
             const filtered = Array.from(k.lists(0).subarray(filteredAt, filteredAt + f));

@@ -46,11 +46,11 @@ export class RowGroups {
     this.base = at;
   }
 
-  /** Where list i of a row kept at `at` has its pages, fractions and group starts (lists of length 0 take no room). */
-  static layout(at: number, lens: readonly number[]): [number, number, number][] {
+  /** Where list i of a row kept at `at` has its grouped pages and group starts (lists of length 0 take no room). */
+  static layout(at: number, lens: readonly number[]): [number, number][] {
     return lens.map((len) => {
-      const list: [number, number, number] = [at, at + len, at + 2 * len];
-      if (len > 0) at += 2 * len + SPREAD_GROUPS + 1;
+      const list: [number, number] = [at, at + len];
+      if (len > 0) at += len + SPREAD_GROUPS + 1;
       return list;
     });
   }
@@ -61,7 +61,7 @@ export class RowGroups {
     const kept = this.at[row]!;
     if (kept >= 0 || ep.pass === 0) return kept;
     const parts: [number, number][] = [[ep.pagesOff, ep.pagesLen], [ep.commOff, ep.commLen], [ep.immpOff, ep.immpLen]];
-    const size = parts.reduce((n, [, len]) => n + (len > 0 ? 2 * len + SPREAD_GROUPS + 1 : 0), 0);
+    const size = parts.reduce((n, [, len]) => n + (len > 0 ? len + SPREAD_GROUPS + 1 : 0), 0);
     if (this.used + size > this.capacity) return -1;
     const at = this.base + this.used;
     const lists = this.kernel.lists(at + size);
@@ -127,7 +127,7 @@ export class TraceClock {
     private readonly kernel: Kernel,
     readonly rule: WithinEpoch,
     private readonly spreadOffset: number,
-    /** Where the grouped lists go (room for 3 × (2 × capacity + SPREAD_GROUPS + 1) entries); undefined: never grouped. */
+    /** Where the grouped lists go (room for 3 × (capacity + SPREAD_GROUPS + 1) entries); undefined: never grouped. */
     private readonly groups?: { at: number; capacity: number },
     /** Rows grouped once for all their visits after the first wrap (spread only). */
     private readonly rowGroups?: RowGroups,
@@ -237,16 +237,16 @@ export class TraceClock {
       // The same pages as filterSpread's, grouped by fraction instead of ascending: every
       // use of a landed slice (setBits, setBitsExcept, countPages) is a set operation.
       // The groups are the row's, kept since the first wrap, or this visit's, made at its third slice.
-      let at: [number, number, number][];
+      let at: [number, number][];
       if (kept >= 0) at = RowGroups.layout(kept, lists.map(([, len]) => len));
       else {
         at = lists.map((_, i) => {
-          const a = g!.at + i * (2 * g!.capacity + SPREAD_GROUPS + 1);
-          return [a, a + g!.capacity, a + 2 * g!.capacity];
+          const a = g!.at + i * (g!.capacity + SPREAD_GROUPS + 1);
+          return [a, a + g!.capacity];
         });
         if (this.slices === 3) lists.forEach(([off, len], i) => k.groupSpread(off, len, seed, ...at[i]!));
       }
-      const take = (i: number, out: number) => (lists[i]![1] === 0 ? 0 : k.takeSpread(...at[i]!, this.landed, to, out));
+      const take = (i: number, out: number) => (lists[i]![1] === 0 ? 0 : k.takeSpread(...at[i]!, seed, this.landed, to, out));
       part.pagesLen = take(0, part.pagesOff);
       part.commOff = part.pagesOff + part.pagesLen;
       part.commLen = take(1, part.commOff);

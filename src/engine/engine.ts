@@ -118,10 +118,10 @@ export class Engine {
     // List area: each clock's staged batch, each clock's spread slice of an epoch, then scratch.
     const stage = stageCapacity(trace);
     // A clock's slice area: the landed slice's three lists; under spread also the epoch's
-    // three lists grouped (pages, fractions, group starts).
+    // three lists grouped (pages, group starts).
     const maxEpoch = trace.summary.maxEpochPages;
     const grouping = link.withinEpoch === 'spread' && needs.groupSlices !== false;
-    const slice = 3 * maxEpoch + (grouping ? 3 * (2 * maxEpoch + SPREAD_GROUPS + 1) : 0);
+    const slice = 3 * maxEpoch + (grouping ? 3 * (maxEpoch + SPREAD_GROUPS + 1) : 0);
     const clocks = needs.clocks ?? 1;
     this.scratchOffset = (stage + slice) * clocks;
     kernel.lists(this.scratchOffset + SCRATCH_LISTS);

@@ -158,27 +158,22 @@ export function createReferenceKernel(): Kernel {
       return n;
     },
 
-    groupSpread(off: number, len: number, seed: number, pagesOff: number, hashesOff: number, startsOff: number): void {
+    groupSpread(off: number, len: number, seed: number, pagesOff: number, startsOff: number): void {
       const shift = 31 - SPREAD_GROUP_BITS;
       const counts = new Array<number>(SPREAD_GROUPS + 1).fill(0);
       for (let i = off; i < off + len; i++) counts[(spreadHash(seed, list[i]) >>> shift) + 1]++;
       for (let b = 1; b <= SPREAD_GROUPS; b++) counts[b] += counts[b - 1];
       for (let b = 0; b <= SPREAD_GROUPS; b++) list[startsOff + b] = counts[b];
-      for (let i = off; i < off + len; i++) {
-        const h = spreadHash(seed, list[i]);
-        const j = counts[h >>> shift]++;
-        list[pagesOff + j] = list[i];
-        list[hashesOff + j] = h;
-      }
+      for (let i = off; i < off + len; i++) list[pagesOff + counts[spreadHash(seed, list[i]) >>> shift]++] = list[i];
     },
 
-    takeSpread(pagesOff: number, hashesOff: number, startsOff: number, lo: number, hi: number, outOff: number): number {
+    takeSpread(pagesOff: number, startsOff: number, seed: number, lo: number, hi: number, outOff: number): number {
       if (hi <= lo) return 0;
       const shift = 31 - SPREAD_GROUP_BITS;
       let n = 0;
       for (let b = lo >>> shift; b <= (hi - 1) >>> shift; b++) {
         for (let j = list[startsOff + b]; j < list[startsOff + b + 1]; j++) {
-          const h = list[hashesOff + j];
+          const h = spreadHash(seed, list[pagesOff + j]);
           if (h >= lo && h < hi) list[outOff + n++] = list[pagesOff + j];
         }
       }

@@ -55,12 +55,12 @@ export interface Kernel {
   filterSpread(off: number, len: number, seed: number, lo: number, hi: number, outOff: number): number;
   /**
    * Group lists[off … off+len) by the top SPREAD_GROUP_BITS of spreadHash(seed, p), in list
-   * order within a group: the pages to lists[pagesOff …], their fractions to
-   * lists[hashesOff …], the SPREAD_GROUPS + 1 group starts to lists[startsOff …].
+   * order within a group: the pages to lists[pagesOff …], the SPREAD_GROUPS + 1 group
+   * starts to lists[startsOff …].
    */
-  groupSpread(off: number, len: number, seed: number, pagesOff: number, hashesOff: number, startsOff: number): void;
-  /** Copy to lists[outOff …] the pages of a groupSpread list whose fraction lies in [lo, hi), by group then list order; return how many. */
-  takeSpread(pagesOff: number, hashesOff: number, startsOff: number, lo: number, hi: number, outOff: number): number;
+  groupSpread(off: number, len: number, seed: number, pagesOff: number, startsOff: number): void;
+  /** Copy to lists[outOff …] the pages of a groupSpread list (grouped with `seed`) whose fraction lies in [lo, hi), by group then list order; return how many. */
+  takeSpread(pagesOff: number, startsOff: number, seed: number, lo: number, hi: number, outOff: number): number;
   /**
    * For each page p of lists[off … off+len), in order: tally its mark lists[marksOff + p]
    * in lists[countsOff + mark] (zero between calls) and set the mark to `mark`; then write

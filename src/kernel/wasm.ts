@@ -37,8 +37,8 @@ interface KernelExports {
   clearRange(bm: number, from: number, to: number): void;
   countMissing(bm: number, list: number, len: number): number;
   filterSpread(list: number, len: number, seed: number, lo: number, hi: number, out: number): number;
-  groupSpread(list: number, len: number, seed: number, pages: number, hashes: number, starts: number): void;
-  takeSpread(pages: number, hashes: number, starts: number, lo: number, hi: number, out: number): number;
+  groupSpread(list: number, len: number, seed: number, pages: number, starts: number): void;
+  takeSpread(pages: number, starts: number, seed: number, lo: number, hi: number, out: number): number;
   moveMarks(list: number, len: number, marks: number, counts: number, mark: number, out: number): number;
   maxTreeAdd(best: number, add: number, size: number, pairs: number, n: number, last: number): void;
   advanceAndNot(a: number, b: number, from: number, k: number, pages: number): number;
@@ -194,11 +194,11 @@ export function createWasmKernel(module: WebAssembly.Module): Kernel {
     filterSpread(off: number, len: number, seed: number, lo: number, hi: number, outOff: number): number {
       return ex.filterSpread(listAt(off), len, seed, lo, hi, listAt(outOff)) >>> 0;
     },
-    groupSpread(off: number, len: number, seed: number, pagesOff: number, hashesOff: number, startsOff: number): void {
-      ex.groupSpread(listAt(off), len, seed, listAt(pagesOff), listAt(hashesOff), listAt(startsOff));
+    groupSpread(off: number, len: number, seed: number, pagesOff: number, startsOff: number): void {
+      ex.groupSpread(listAt(off), len, seed, listAt(pagesOff), listAt(startsOff));
     },
-    takeSpread(pagesOff: number, hashesOff: number, startsOff: number, lo: number, hi: number, outOff: number): number {
-      return ex.takeSpread(listAt(pagesOff), listAt(hashesOff), listAt(startsOff), lo, hi, listAt(outOff)) >>> 0;
+    takeSpread(pagesOff: number, startsOff: number, seed: number, lo: number, hi: number, outOff: number): number {
+      return ex.takeSpread(listAt(pagesOff), listAt(startsOff), seed, lo, hi, listAt(outOff)) >>> 0;
     },
     moveMarks(off: number, len: number, marksOff: number, countsOff: number, mark: number, outOff: number): number {
       return ex.moveMarks(listAt(off), len, listAt(marksOff), listAt(countsOff), mark, listAt(outOff)) >>> 0;
