@@ -129,12 +129,14 @@ describe("QEMU's scan owes a send's clears until SEND is read (SCAN.owe): the sa
   }
 });
 
-describe('rows grouped once for their visits after the first wrap (RowGroups) give the same results', () => {
+describe('rows grouped once for their visits after the first wrap, and their bins (RowGroups), give the same results', () => {
   const wasm = createKernel('wasm');
   let takes = 0;
-  // Counting the slices taken from groups, to show the test reached them.
+  let bins = 0;
+  // Counting the slices taken from groups and from bins, to show the test reached them.
   const kernel = Object.assign(Object.create(null), wasm, {
     takeSpread: (...a: Parameters<typeof wasm.takeSpread>) => { takes++; return wasm.takeSpread(...a); },
+    orSaved: (...a: Parameters<typeof wasm.orSaved>) => { bins++; return wasm.orSaved(...a); },
   }) as typeof wasm;
   for (const algorithm of algorithms.filter((a) => a.family !== 'bound')) {
     it(`${algorithm.id}: without them, with them, again with the rows kept by the trace, and with room for a few`, () => {
@@ -159,7 +161,8 @@ describe('rows grouped once for their visits after the first wrap (RowGroups) gi
       );
     }, SLOW);
   }
-  it('reached the kept rows', () => {
+  it('reached the kept rows, and their bins', () => {
     expect(takes).toBeGreaterThan(500);
+    expect(bins).toBeGreaterThan(100);
   });
 });

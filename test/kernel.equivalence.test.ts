@@ -725,3 +725,33 @@ describe('maxTreeAdd (the oracle\'s max-tree)', () => {
     );
   });
 });
+
+describe('saveBitmap and orSaved', () => {
+  it('or a saved bitmap back in, on either kernel', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 3000 }), fc.array(fc.integer({ min: 0, max: 2 ** 31 }), { maxLength: 200 }), fc.array(fc.integer({ min: 0, max: 2 ** 31 }), { maxLength: 200 }), fc.integer({ min: 0, max: 9 }), (pages, xs, ys, gap) => {
+        const a = [...new Set(xs.map((x) => x % pages))];
+        const b = [...new Set(ys.map((y) => y % pages))];
+        for (const name of KERNELS) {
+          const k = createKernel(name);
+          k.init(pages, 2);
+          const size = k.savedEntries();
+          expect(size % 4).toBe(0);
+          const at = 4 * gap;
+          k.lists(at + size + a.length + b.length).set([...a, ...b], at + size);
+          k.setBits(0, at + size, a.length);
+          k.saveBitmap(0, at);
+          k.clear(0);
+          k.setBits(1, at + size + a.length, b.length);
+          k.orSaved(1, at);
+          const out = at + size;
+          k.lists(out + pages);
+          const n = k.collect(1, 0, pages, out);
+          expect(Array.from(k.lists(0).subarray(out, out + n))).toEqual([...new Set([...a, ...b])].sort((x, y) => x - y));
+          expect(k.popcount(0)).toBe(0);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -8,7 +8,7 @@ import { bad, isObject } from './check.js';
 /** What a kernel object must offer (src/kernel/types.ts). */
 const METHODS = [
   'init', 'lists', 'setBits', 'setBitsExcept', 'clear', 'fill', 'copy', 'or', 'and', 'andNot', 'popcount',
-  'popcountAndRange', 'setRange', 'clearRange', 'countMissing', 'filterSpread', 'groupSpread', 'takeSpread', 'moveMarks', 'maxTreeAdd', 'testBit', 'advanceAndNot',
+  'popcountAndRange', 'setRange', 'clearRange', 'countMissing', 'filterSpread', 'groupSpread', 'takeSpread', 'moveMarks', 'maxTreeAdd', 'savedEntries', 'saveBitmap', 'orSaved', 'testBit', 'advanceAndNot',
   'collect', 'countPages', 'countBitmap', 'clearCounters', 'counter', 'selectAtLeast',
 ] as const;
 

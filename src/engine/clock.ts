@@ -6,7 +6,7 @@
 //            about f of its pages, the same ones every time;
 //   whole  — every round that overlaps any part of an epoch sees all of it (an upper
 //            bound on dirtying): at each round start the epoch in progress is seen again.
-import { epochSeed, SPREAD_GROUPS, type Kernel } from '../kernel/types.js';
+import { epochSeed, SPREAD_GROUPS, type Bitmap, type Kernel } from '../kernel/types.js';
 import type { EpochCursor, StagedEpoch } from './cursor.js';
 
 /** How the writes of an epoch are placed in time. */
@@ -16,6 +16,7 @@ export type WithinEpoch = 'start' | 'spread' | 'whole';
 export const WITHIN_EPOCH_RULES: readonly WithinEpoch[] = ['start', 'spread', 'whole'];
 
 const FULL = 2 ** 31; // spread fractions are 31-bit
+const QUARTER = FULL / 4; // RowGroups' bins
 
 /**
  * spread, once the trace has wrapped: each row's lists grouped by spread fraction
@@ -32,12 +33,58 @@ export class RowGroups {
   private readonly at: Float64Array;
   private readonly grouped: Map<number, Uint32Array>;
   private used = 0;
+  // Bins: each kept row's landings, and where its saved bitmaps are (-1: none).
+  private readonly uses: Uint32Array;
+  private readonly binAt: Float64Array;
 
-  constructor(private readonly kernel: Kernel, trace: object, private base: number, private readonly capacity: number, epochs: number) {
+  constructor(
+    private readonly kernel: Kernel, trace: object, private base: number, private readonly capacity: number, epochs: number,
+    /** Save bins of a row's pages from its third landing on (see binsOf), using `scratch`; a guest of memPages pages. */
+    private readonly bins?: { scratch: Bitmap; memPages: number },
+  ) {
     this.at = new Float64Array(epochs).fill(-1);
+    this.uses = new Uint32Array(bins ? epochs : 0);
+    this.binAt = new Float64Array(bins ? epochs : 0).fill(-1);
     let grouped = RowGroups.byTrace.get(trace);
     if (grouped === undefined) RowGroups.byTrace.set(trace, (grouped = new Map()));
     this.grouped = grouped;
+  }
+
+  /**
+   * Where a kept row's bins are, saved by kernel.saveBitmap: the unions of its pages in
+   * fraction quarters 0, 0–1, 0–2 (prefixes) and 1–3, 2–3, 3 (suffixes), so that a slice
+   * from an epoch's start or to its end is one orSaved and one partial quarter instead
+   * of a setBits of every page. Made at the row's third landing, for rows of at least
+   * 1/32 of memory's pages (below that a bitmap costs more than its pages); else -1.
+   * `out`: room for the row's pages.
+   */
+  binsOf(ep: EpochCursor, kept: number, out: number): number {
+    const row = ep.row;
+    const have = this.binAt[row];
+    if (have === undefined || have >= 0) return have ?? -1;
+    const b = this.bins!;
+    if (++this.uses[row]! < 3 || ep.pagesLen * 32 < b.memPages) return -1;
+    const k = this.kernel;
+    const size = k.savedEntries();
+    const at = this.base + Math.ceil(this.used / 4) * 4; // 16-byte aligned, as the list area is
+    if (at + 6 * size - this.base > this.capacity) return -1;
+    k.lists(at + 6 * size);
+    const [pages, starts] = RowGroups.layout(kept, [ep.pagesLen])[0]!;
+    const seed = epochSeed(row);
+    const quarter = (q: number) => k.setBits(b.scratch, out, k.takeSpread(pages, starts, seed, q * QUARTER, (q + 1) * QUARTER, out));
+    k.clear(b.scratch);
+    for (let q = 0; q < 3; q++) {
+      quarter(q);
+      k.saveBitmap(b.scratch, at + q * size); // prefix of quarters 0 … q
+    }
+    k.clear(b.scratch);
+    for (let q = 3; q >= 1; q--) {
+      quarter(q);
+      k.saveBitmap(b.scratch, at + (2 + q) * size); // suffix of quarters q … 3
+    }
+    this.used = at + 6 * size - this.base;
+    this.binAt[row] = at;
+    return at;
   }
 
   /** Keep rows from `at` on instead (before any is kept: the list area before it is someone else's). */
@@ -106,6 +153,8 @@ export class TraceClock {
    * a setBits per epoch. Off as soon as onEpoch is anything but `hook`.
    */
   rowsTo?: { hook: (epoch: StagedEpoch) => void; epochs: number; landRows: (row: number, count: number) => void };
+  /** Set by the engine: while onEpoch is `hook` (the writes' pages go into `bitmap`, nothing else), a slice may land through RowGroups' bins. */
+  bitsTo?: { hook: (epoch: StagedEpoch) => void; bitmap: Bitmap };
   // rowsTo: the whole epochs counted and not yet landed: rows pendRow, pendRow + 1, … (wrapping), pendCount of them.
   private pendRow = 0;
   private pendCount = 0;
@@ -224,6 +273,10 @@ export class TraceClock {
     part.pagesOff = this.spreadOffset;
     const g = this.groups;
     const kept = this.rowGroups === undefined ? -1 : this.rowGroups.of(c);
+    if (kept >= 0 && this.bitsTo !== undefined && this.onEpoch === this.bitsTo.hook && (this.landed === 0 || to === FULL)) {
+      const bins = this.rowGroups!.binsOf(c, kept, part.pagesOff);
+      if (bins >= 0) return this.landBins(bins, kept, seed, to);
+    }
     if (kept < 0) c.ensureStaged();
     const lists: [number, number][] = [[c.pagesOff, c.pagesLen], [c.commOff, c.commLen], [c.immpOff, c.immpLen]];
     if (kept < 0 && (g === undefined || ++this.slices < 3)) {
@@ -253,6 +306,32 @@ export class TraceClock {
       part.immpOff = part.commOff + part.commLen;
       part.immpLen = take(2, part.immpOff);
     }
+    this.landed = to;
+    if (part.pagesLen > 0) this.onEpoch(part);
+  }
+
+  // spread: the slice [landed, to), from the epoch's start or to its end, through the row's
+  // bins (RowGroups.binsOf): the saved union of its whole quarters, and the pages of the
+  // quarter it cuts (landed as a list, as land() would).
+  private landBins(bins: number, kept: number, seed: number, to: number): void {
+    const c = this.cursor;
+    const k = this.kernel;
+    const size = k.savedEntries();
+    const [pages, starts] = RowGroups.layout(kept, [c.pagesLen])[0]!;
+    const part = this.part;
+    let from: number, until: number;
+    if (this.landed === 0) {
+      const q = Math.floor(to / QUARTER); // [0, to): quarters 0 … q − 1 whole
+      if (q > 0) k.orSaved(this.bitsTo!.bitmap, bins + (q - 1) * size);
+      [from, until] = [q * QUARTER, to];
+    } else {
+      const q = Math.floor(this.landed / QUARTER); // [landed, FULL): quarters q + 1 … 3 whole
+      if (q < 3) k.orSaved(this.bitsTo!.bitmap, bins + (3 + q) * size);
+      [from, until] = [this.landed, (q + 1) * QUARTER];
+    }
+    part.pagesLen = k.takeSpread(pages, starts, seed, from, until, part.pagesOff);
+    part.commOff = part.immpOff = part.pagesOff + part.pagesLen;
+    part.commLen = part.immpLen = 0; // the hook reads the pages only
     this.landed = to;
     if (part.pagesLen > 0) this.onEpoch(part);
   }

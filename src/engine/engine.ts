@@ -114,13 +114,14 @@ export class Engine {
     this.indexLevels = wanted ? levels : 0;
     this.indexBlock = block;
     this.indexBlocks = blocks;
-    kernel.init(this.memPages, this.bitmapCount + this.indexLevels * blocks);
+    const grouping = link.withinEpoch === 'spread' && needs.groupSlices !== false;
+    const binScratch = this.bitmapCount + this.indexLevels * blocks; // RowGroups' bins are made in it
+    kernel.init(this.memPages, binScratch + (grouping ? 1 : 0));
     // List area: each clock's staged batch, each clock's spread slice of an epoch, then scratch.
     const stage = stageCapacity(trace);
     // A clock's slice area: the landed slice's three lists; under spread also the epoch's
     // three lists grouped (pages, group starts).
     const maxEpoch = trace.summary.maxEpochPages;
-    const grouping = link.withinEpoch === 'spread' && needs.groupSlices !== false;
     const slice = 3 * maxEpoch + (grouping ? 3 * (maxEpoch + SPREAD_GROUPS + 1) : 0);
     const clocks = needs.clocks ?? 1;
     this.scratchOffset = (stage + slice) * clocks;
@@ -130,13 +131,14 @@ export class Engine {
     // After the scratch: the area landRows and buildIndex copy a batch's pages to, then
     // the algorithm's own lists (ownLists), then the kept rows.
     this.listsEnd = this.scratchOffset + SCRATCH_LISTS + trace.summary.maxBatchPages;
-    const rowGroups = grouping ? new RowGroups(kernel, trace, this.listsEnd, Math.floor((needs.rowGroupBytes ?? ROW_GROUP_BYTES) / 4), epochs) : undefined;
+    const rowGroups = grouping ? new RowGroups(kernel, trace, this.listsEnd, Math.floor((needs.rowGroupBytes ?? ROW_GROUP_BYTES) / 4), epochs, { scratch: binScratch, memPages: this.memPages }) : undefined;
     this.rowGroups = rowGroups;
     for (let c = 0; c < clocks; c++) {
       const cursor = new EpochCursor(trace, kernel, c * stage, startUs);
       const sliceAt = clocks * stage + c * slice;
       const clock = new TraceClock(cursor, startUs, kernel, link.withinEpoch, sliceAt, grouping ? { at: sliceAt + 3 * maxEpoch, capacity: maxEpoch } : undefined, rowGroups);
       clock.onEpoch = (e) => kernel.setBits(DIRTY, e.pagesOff, e.pagesLen);
+      clock.bitsTo = { hook: clock.onEpoch, bitmap: DIRTY };
       clock.deferPartial = needs.settles === true;
       if (this.indexLevels > 0) {
         clock.rowsTo = { hook: clock.onEpoch, epochs, landRows: (row, count) => this.landRows(row, count) };

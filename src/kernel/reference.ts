@@ -180,6 +180,17 @@ export function createReferenceKernel(): Kernel {
       return n;
     },
 
+    savedEntries(): number {
+      return Math.ceil(nWords / 4) * 4;
+    },
+    saveBitmap(bm: Bitmap, off: number): void {
+      list.set(map(bm), off);
+      list.fill(0, off + nWords, off + Math.ceil(nWords / 4) * 4);
+    },
+    orSaved(bm: Bitmap, off: number): void {
+      const d = map(bm);
+      for (let i = 0; i < nWords; i++) d[i] |= list[off + i];
+    },
     moveMarks(off: number, len: number, marksOff: number, countsOff: number, mark: number, outOff: number): number {
       let n = 0;
       for (let i = off; i < off + len; i++) {

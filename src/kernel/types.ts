@@ -75,6 +75,12 @@ export interface Kernel {
    * f + 1 … last, updating the maxima up to the root (MaxTree.rangeAdd's arithmetic).
    */
   maxTreeAdd(bestOff: number, addOff: number, size: number, pairsOff: number, pairs: number, last: number): void;
+  /** List-area entries a bitmap saved by saveBitmap takes (a multiple of 4). */
+  savedEntries(): number;
+  /** Save bm's bits to lists[off …] (savedEntries() entries, in the kernel's own layout: only orSaved reads them). */
+  saveBitmap(bm: Bitmap, off: number): void;
+  /** bm |= the bitmap saved at lists[off …] by saveBitmap since the last init(). */
+  orSaved(bm: Bitmap, off: number): void;
   /** Whether page's bit is set in bm. */
   testBit(bm: Bitmap, page: number): boolean;
   /** Scan a & ~b from page `from` upward; return the page just after the k-th set bit found, or memPages if fewer than k (k ≥ 1). */

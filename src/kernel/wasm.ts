@@ -200,6 +200,15 @@ export function createWasmKernel(module: WebAssembly.Module): Kernel {
     takeSpread(pagesOff: number, startsOff: number, seed: number, lo: number, hi: number, outOff: number): number {
       return ex.takeSpread(listAt(pagesOff), listAt(startsOff), seed, lo, hi, listAt(outOff)) >>> 0;
     },
+    savedEntries(): number {
+      return bmBytes / 4;
+    },
+    saveBitmap(bm: Bitmap, off: number): void {
+      ex.copy(listAt(off), bmPtr(bm), bmBytes);
+    },
+    orSaved(bm: Bitmap, off: number): void {
+      ex.or(bmPtr(bm), bmPtr(bm), listAt(off), bmBytes);
+    },
     moveMarks(off: number, len: number, marksOff: number, countsOff: number, mark: number, outOff: number): number {
       return ex.moveMarks(listAt(off), len, listAt(marksOff), listAt(countsOff), mark, listAt(outOff)) >>> 0;
     },
