@@ -1,10 +1,20 @@
 #!/bin/sh
 # Rebuild src/trace/codecs/zstd-fast-wasm.ts: libzstd's decoder (zstd v1.5.7) compiled to
-# WebAssembly for speed (clang -O3) instead of size (zstddec's emscripten -Oz build, still
-# vendored as ./zstd-wasm.ts and used by the tests as the reference decoder).
+# WebAssembly by clang for speed, instead of zstddec's emscripten -Oz build (still vendored as
+# src/trace/codecs/zstd-wasm.ts and used by the tests as the reference decoder).
+#
+# Why -Os and not -O3: on this decoder, in V8 (Node 20), -O2, -O3 and -Os decode equally fast
+# once compiled (~0.48 GB/s on random page lists, 1.4 GB/s on the shipped traces, against
+# 0.37 and 1.1 for zstddec's build), but a replay is a fresh process that also pays for V8
+# compiling the hot functions with TurboFan (CPU on background threads, counted in the
+# process's CPU time): less code, less of that (decoding a 20 s random-lists trace's 40
+# buffers in a fresh process: 278 ms CPU at -O3, 248 at -Os with the short sequence decoder
+# only). clang -Oz is slower (~0.39 GB/s), -msimd128 and binaryen's wasm-opt -O3 gain nothing or
+# lose; forcing one Huffman decoder (HUF_FORCE_DECOMPRESS_X1/X2) gains nothing.
 #
 #   sh scripts/build-zstd-wasm.sh            build and write the .ts
 #   sh scripts/build-zstd-wasm.sh --check    build and fail unless the committed .ts is identical
+#   MIGREPLAY_CHECK_ZSTD_WASM=1 npx vitest run test/zstd-fast.test.ts   the same, as a test
 #
 # Needs clang and wasm-ld (Debian 12: `apt-get install clang lld wasi-libc`; clang 14.0.6 made
 # the committed file — another version builds a working, but not byte-identical, module) and
@@ -21,7 +31,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PKG=zstd-napi@0.0.13
 TGZ_SHA256=5b76defc67c808989c5f3920e14f662d6318b84b8d53ac3e94b99463d8d65e76
 OUT="$ROOT/src/trace/codecs/zstd-fast-wasm.ts"
-CFLAGS="--target=wasm32 -O3 -mbulk-memory -nostdlib -isystem /usr/include/wasm32-wasi"
+CFLAGS="--target=wasm32 -Os -mbulk-memory -nostdlib -isystem /usr/include/wasm32-wasi"
 LDFLAGS="-Wl,--no-entry -Wl,--max-memory=2147483648 -Wl,-z,stack-size=262144"
 
 CHECK=0

@@ -1,4 +1,4 @@
-// The speed-built ZSTD decoder (src/trace/codecs/zstd-fast-wasm.ts, clang -O3, made by
+// The speed-built ZSTD decoder (src/trace/codecs/zstd-fast-wasm.ts, clang -Os, made by
 // scripts/build-zstd-wasm.sh) against the one it replaced (zstddec's emscripten -Oz build
 // of the same libzstd 1.5.7, still vendored as src/trace/codecs/zstd-wasm.ts) and fzstd:
 // the same bytes out, and the same libzstd error code, on random buffers, several frames,

@@ -1,7 +1,7 @@
 /*
  * libzstd's decoder as one translation unit for wasm32, built by scripts/build-zstd-wasm.sh
  * into src/trace/codecs/zstd-fast-wasm.ts. The same files, in the same order and with the
- * same configuration, as zstd's own single-file decoder (build/single_file_libs/
+ * same configuration (but for ZSTD_FORCE_DECOMPRESS_SEQUENCES_SHORT, below), as zstd's own single-file decoder (build/single_file_libs/
  * zstddeclib-in.c, which zstddec's build compiles), plus a small allocator: no libc is
  * linked (memcpy/memmove/memset become wasm bulk-memory instructions).
  *
@@ -23,6 +23,10 @@
 #define ZSTD_DISABLE_ASM 1
 #define ZSTD_MULTITHREAD_SUPPORT_DEFAULT 0
 #define DYNAMIC_BMI2 0
+/* Only the short-offset sequence decoder: the long one differs by prefetching, a no-op in
+ * wasm (the same output either way: both decode the format). Less code for V8 to compile
+ * when it tiers the hot functions up, which a replay pays for in every fresh process. */
+#define ZSTD_FORCE_DECOMPRESS_SEQUENCES_SHORT
 
 #include <stddef.h>
 

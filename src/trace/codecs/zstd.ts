@@ -1,4 +1,4 @@
-// ZSTD bodies: libzstd's decoder (v1.5.7) compiled to WebAssembly for speed (clang -O3,
+// ZSTD bodies: libzstd's decoder (v1.5.7) compiled to WebAssembly for speed (clang,
 // ./zstd-fast-wasm.ts, made by scripts/build-zstd-wasm.sh; zstddec's size-optimized build
 // that it replaced stays in ./zstd-wasm.ts as the tests' reference), compiled and
 // instantiated synchronously the first time a ZSTD buffer is decoded (a few ms), so that
@@ -121,7 +121,7 @@ function base64Bytes(text: string): Uint8Array {
   return out;
 }
 
-/** The decoder, compiled and instantiated on first use (synchronously: a few ms for its 66 KB). */
+/** The decoder, compiled and instantiated on first use (synchronously: a few ms for its 46 KB). */
 export function zstdDecoder(): ZstdExports {
   if (!decoder) {
     module ??= new WebAssembly.Module(base64Bytes(ZSTD_FAST_WASM_BASE64) as Uint8Array<ArrayBuffer>);
