@@ -32,7 +32,7 @@ PKG=zstd-napi@0.0.13
 TGZ_SHA256=5b76defc67c808989c5f3920e14f662d6318b84b8d53ac3e94b99463d8d65e76
 OUT="$ROOT/src/trace/codecs/zstd-fast-wasm.ts"
 CFLAGS="--target=wasm32 -Os -mbulk-memory -nostdlib -isystem /usr/include/wasm32-wasi"
-LDFLAGS="-Wl,--no-entry -Wl,--max-memory=2147483648 -Wl,-z,stack-size=262144"
+LDFLAGS="-Wl,--no-entry -Wl,--stack-first -Wl,-z,stack-size=262144 -Wl,--max-memory=2147483648"
 
 CHECK=0
 [ "${1:-}" = "--check" ] && CHECK=1
@@ -47,6 +47,8 @@ tar xzf "$TGZ"
 LIB=package/deps/zstd/lib
 grep -q '#define ZSTD_VERSION_RELEASE  7' "$LIB/zstd.h"
 
+# --stack-first: the 256 KiB stack below the data, so that an overflow traps (out of bounds)
+# instead of overwriting libzstd's tables.
 # Compile, then link in a second step without an -O flag: given one, clang's wasm driver also
 # runs binaryen's wasm-opt when it finds one on PATH (node_modules/.bin has one under npm
 # scripts), which changes the module (and makes it slower). Nothing of this machine ends up
