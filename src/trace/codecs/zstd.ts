@@ -1,7 +1,8 @@
-// ZSTD bodies: libzstd's decoder compiled to WebAssembly (the build the npm package zstddec
-// ships, copied into ./zstd-wasm.ts), compiled and instantiated synchronously the first time
-// a ZSTD buffer is decoded (a few ms), so that opening a trace stays synchronous, in Node
-// and in a browser worker alike. No Node imports.
+// ZSTD bodies: libzstd's decoder (v1.5.7) compiled to WebAssembly for speed (clang,
+// ./zstd-fast-wasm.ts, made by scripts/build-zstd-wasm.sh; zstddec's size-optimized build
+// that it replaced stays in ./zstd-wasm.ts as the tests' reference), compiled and
+// instantiated synchronously the first time a ZSTD buffer is decoded (a few ms), so that
+// opening a trace stays synchronous, in Node and in a browser worker alike. No Node imports.
 //
 // A hostile trace must not make it allocate what a header claims. Before anything is
 // allocated, the frames are walked with every length checked against the bytes there are
@@ -11,7 +12,7 @@
 // the Arrow length prefix in front of the buffer (the uncompressed length, when the writer
 // follows the format); the output buffer is then exactly the expected size, and a frame
 // that regenerates more or less is refused too.
-import { ZSTD_WASM_BASE64 } from './zstd-wasm.js';
+import { ZSTD_FAST_WASM_BASE64 } from './zstd-fast-wasm.js';
 
 const ZSTD_MAGIC = 0xfd2fb528;
 const SKIPPABLE_MAGIC = 0x184d2a50; // … 0x184d2a5f
@@ -120,12 +121,11 @@ function base64Bytes(text: string): Uint8Array {
   return out;
 }
 
-/** The decoder, compiled and instantiated on first use (synchronously: a few ms for its 54 KB). */
+/** The decoder, compiled and instantiated on first use (synchronously: a few ms for its 46 KB). */
 export function zstdDecoder(): ZstdExports {
   if (!decoder) {
-    module ??= new WebAssembly.Module(base64Bytes(ZSTD_WASM_BASE64) as Uint8Array<ArrayBuffer>);
-    // Its one import tells of memory growth; views are taken afresh on every call anyway.
-    const instance = new WebAssembly.Instance(module, { env: { emscripten_notify_memory_growth: () => {} } });
+    module ??= new WebAssembly.Module(base64Bytes(ZSTD_FAST_WASM_BASE64) as Uint8Array<ArrayBuffer>);
+    const instance = new WebAssembly.Instance(module, {}); // no imports
     decoder = instance.exports as unknown as ZstdExports;
   }
   return decoder;
