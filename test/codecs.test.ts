@@ -1,13 +1,8 @@
-// The ZSTD decoder (src/trace/codecs/zstd.ts: libzstd in WebAssembly, zstddec's build):
-// the vendored wasm is zstddec's, byte for byte; it decodes exactly what fzstd (the pure-JS
-// decoder it replaced) decodes, on every shipped trace and on random buffers at every
-// compression level; hostile or damaged frames are refused with `corrupt ZSTD frame: …`
-// before anything large is allocated; and a damaged ZSTD trace gets the one-line error it
-// got with fzstd.
-//
-// The vendored bytes are regenerated from the pinned zstddec with
-//   MIGREPLAY_WRITE_ZSTD_WASM=1 npx vitest run test/codecs.test.ts
-import { createHash } from 'node:crypto';
+// The ZSTD decoder (src/trace/codecs/zstd.ts: libzstd in WebAssembly; test/zstd-fast.test.ts
+// checks the build itself): it decodes exactly what fzstd (the pure-JS decoder it replaced)
+// decodes, on every shipped trace and on random buffers at every compression level; hostile
+// or damaged frames are refused with `corrupt ZSTD frame: …` before anything large is
+// allocated; and a damaged ZSTD trace gets the one-line error it got with fzstd.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,55 +17,11 @@ import { bytesSource, openTrace } from '../src/trace/read.js';
 import { traceBytes, type TestEpoch } from './helpers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const VENDORED = path.join(ROOT, 'src/trace/codecs/zstd-wasm.ts');
-const ZSTDDEC = path.join(ROOT, 'node_modules/zstddec');
 
 // ---------------------------------------------------------------------------------------
-// The vendored wasm
+// The decoder
 
-/** src/trace/codecs/zstd-wasm.ts as it must be: zstddec's embedded wasm, its licences, its hash. */
-function vendoredSource(): string {
-  const pkg = JSON.parse(fs.readFileSync(path.join(ZSTDDEC, 'package.json'), 'utf8')) as { version: string };
-  const mjs = fs.readFileSync(path.join(ZSTDDEC, 'dist/zstddec.mjs'), 'utf8');
-  const b64 = /const wasm\s*=\s*["']([A-Za-z0-9+/=]+)["']/.exec(mjs)?.[1];
-  const bsd = /\/\*\*\s*\n\s*\* BSD License[\s\S]*?\*\//.exec(mjs)?.[0];
-  if (!b64 || !bsd) throw new Error('node_modules/zstddec/dist/zstddec.mjs: no embedded wasm or licence found (has its layout changed?)');
-  const mit = fs.readFileSync(path.join(ZSTDDEC, 'LICENSE'), 'utf8').trim().split('\n').map((l) => ` * ${l}`.trimEnd()).join('\n');
-  const sha = createHash('sha256').update(Buffer.from(b64, 'base64')).digest('hex');
-  const lines = b64.match(/.{1,120}/g)!;
-  return [
-    '// GENERATED from the npm package zstddec ' + pkg.version + ' (node_modules/zstddec/dist/zstddec.mjs) by',
-    '//   MIGREPLAY_WRITE_ZSTD_WASM=1 npx vitest run test/codecs.test.ts',
-    '// which also checks, on every run, that it is still the same bytes. Do not edit.',
-    '//',
-    "// libzstd's decoder (zstd v1.5.7, zstd/build/single_file_libs/zstddeclib.c) compiled to",
-    '// WebAssembly by emscripten (-Oz), as zstddec builds and ships it. zstddec embeds it as a',
-    '// private base64 string behind an asynchronous init(); copied here so that',
-    '// src/trace/codecs/zstd.ts can compile it synchronously and call libzstd directly.',
-    `// ${Buffer.from(b64, 'base64').byteLength} bytes, sha256 ${sha}.`,
-    '',
-    '/* zstddec:',
-    mit,
-    ' */',
-    '',
-    bsd,
-    '',
-    `export const ZSTD_WASM_SOURCE = 'zstddec ${pkg.version}';`,
-    `export const ZSTD_WASM_SHA256 = '${sha}';`,
-    'export const ZSTD_WASM_BASE64 = [',
-    ...lines.map((l) => `  '${l}',`),
-    "].join('');",
-    '',
-  ].join('\n');
-}
-
-describe('the vendored decoder', () => {
-  it("is zstddec's wasm, byte for byte (regenerate with MIGREPLAY_WRITE_ZSTD_WASM=1)", () => {
-    const want = vendoredSource();
-    if (process.env.MIGREPLAY_WRITE_ZSTD_WASM) fs.writeFileSync(VENDORED, want);
-    expect(fs.readFileSync(VENDORED, 'utf8') === want, `${VENDORED} differs from node_modules/zstddec: regenerate it`).toBe(true);
-  });
-
+describe('the decoder', () => {
   it('compiles and instantiates synchronously, once; lets a grown memory go', () => {
     const x = zstdDecoder();
     expect(typeof x.ZSTD_decompress).toBe('function');

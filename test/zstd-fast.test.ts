@@ -1,6 +1,6 @@
 // The speed-built ZSTD decoder (src/trace/codecs/zstd-fast-wasm.ts, clang -Os, made by
 // scripts/build-zstd-wasm.sh) against the one it replaced (zstddec's emscripten -Oz build
-// of the same libzstd 1.5.7, still vendored as src/trace/codecs/zstd-wasm.ts) and fzstd:
+// of the same libzstd 1.5.7, read from the devDependency zstddec 0.3.4) and fzstd:
 // the same bytes out, and the same libzstd error code, on random buffers, several frames,
 // skippable frames, damaged frames and frames that lie about their size.
 //
@@ -16,7 +16,6 @@ import { decompress as fzstd } from 'fzstd';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { zstdDecode, zstdDecoder } from '../src/trace/codecs/zstd.js';
 import { ZSTD_FAST_WASM_BASE64, ZSTD_FAST_WASM_SHA256 } from '../src/trace/codecs/zstd-fast-wasm.js';
-import { ZSTD_WASM_BASE64 } from '../src/trace/codecs/zstd-wasm.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -28,9 +27,17 @@ interface Raw {
   ZSTD_isError(r: number): number;
 }
 
+/** The wasm zstddec 0.3.4 embeds (base64, in its dist/zstddec.mjs). */
+function zstddecWasm(): Buffer {
+  const mjs = fs.readFileSync(path.join(ROOT, 'node_modules/zstddec/dist/zstddec.mjs'), 'utf8');
+  const b64 = /const wasm\s*=\s*["']([A-Za-z0-9+/=]+)["']/.exec(mjs)?.[1];
+  if (!b64) throw new Error('node_modules/zstddec/dist/zstddec.mjs: no embedded wasm found (has its layout changed?)');
+  return Buffer.from(b64, 'base64');
+}
+
 /** zstddec's build, instantiated directly: the reference. */
 function oldDecoder(): Raw {
-  const m = new WebAssembly.Module(Buffer.from(ZSTD_WASM_BASE64, 'base64'));
+  const m = new WebAssembly.Module(zstddecWasm());
   return new WebAssembly.Instance(m, { env: { emscripten_notify_memory_growth: () => {} } }).exports as unknown as Raw;
 }
 

@@ -1,7 +1,7 @@
 // ZSTD bodies: libzstd's decoder (v1.5.7) compiled to WebAssembly for speed (clang,
-// ./zstd-fast-wasm.ts, made by scripts/build-zstd-wasm.sh; zstddec's size-optimized build
-// that it replaced stays in ./zstd-wasm.ts as the tests' reference), compiled and
-// instantiated synchronously the first time a ZSTD buffer is decoded (a few ms), so that
+// ./zstd-fast-wasm.ts, made by scripts/build-zstd-wasm.sh; test/zstd-fast.test.ts checks it
+// against zstddec's size-optimized build of the same libzstd, which it replaced), compiled
+// and instantiated synchronously the first time a ZSTD buffer is decoded (a few ms), so that
 // opening a trace stays synchronous, in Node and in a browser worker alike. No Node imports.
 //
 // A hostile trace must not make it allocate what a header claims. Before anything is
