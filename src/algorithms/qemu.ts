@@ -139,6 +139,8 @@ export const SCAN = { owe: true };
 class Scan {
   pos = 0;
   left: number;
+  /** Bytes the last send used. */
+  bytes = 0;
   private owed = 0;
 
   constructor(readonly e: Engine, readonly c: PageCosts) {
@@ -162,9 +164,9 @@ class Scan {
 
   /**
    * Send until `budgetBytes` are used or nothing is pending; data pages cost page + header,
-   * zero pages ZERO_PAGE_BYTES (with data_pages). Returns the pages sent and bytes used.
+   * zero pages ZERO_PAGE_BYTES (with data_pages). Returns the pages sent; `bytes` is then what they used.
    */
-  send(budgetBytes: number): { pages: number; bytes: number } {
+  send(budgetBytes: number): number {
     const e = this.e;
     const c = this.c;
     if (!c.on) {
@@ -174,7 +176,8 @@ class Scan {
       this.left -= n;
       if (!SCAN.owe) this.flush();
       e.send(n);
-      return { pages: n, bytes: n * e.pageSize };
+      this.bytes = n * e.pageSize;
+      return n;
     }
     const k = e.kernel;
     c.written();
@@ -204,7 +207,8 @@ class Scan {
     const extra = c.charge(normal, zero);
     e.send(normal);
     e.runTo(e.now + e.transmitUs(extra));
-    return { pages: normal + zero, bytes: normal * full + zero * ZERO_PAGE_BYTES };
+    this.bytes = normal * full + zero * ZERO_PAGE_BYTES;
+    return normal + zero;
   }
 }
 
@@ -295,9 +299,8 @@ export function runQemu(
       return postcopy!({ pos: scan.pos, syncs, extraBytes: costs.extraBytes, zeroPagesSent: costs.zeroSent });
     }
     pendingBytes = scan.left * e.pageSize;
-    const sent = scan.send(Math.min(chunkBytes, Math.max(pendingBytes, e.pageSize)));
-    sentThisRound += sent.pages;
-    windowBytes += sent.bytes;
+    sentThisRound += scan.send(Math.min(chunkBytes, Math.max(pendingBytes, e.pageSize)));
+    windowBytes += scan.bytes;
     if (e.now >= maxTimeUs) {
       e.endRound(sentThisRound, 0, 0);
       scan.flush();

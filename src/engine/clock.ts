@@ -30,8 +30,11 @@ const QUARTER = FULL / 4; // RowGroups' bins
  */
 export class RowGroups {
   private static readonly byTrace = new WeakMap<object, Map<number, Uint32Array>>();
+  // Bins are in the kernel's own layout (saveBitmap): kept by trace and kernel.
+  private static readonly binsByTrace = new WeakMap<object, WeakMap<Kernel, Map<number, Uint32Array>>>();
   private readonly at: Float64Array;
   private readonly grouped: Map<number, Uint32Array>;
+  private readonly savedBins: Map<number, Uint32Array>;
   private used = 0;
   // Bins: each kept row's landings, and where its saved bitmaps are (-1: none).
   private readonly uses: Uint32Array;
@@ -48,28 +51,45 @@ export class RowGroups {
     let grouped = RowGroups.byTrace.get(trace);
     if (grouped === undefined) RowGroups.byTrace.set(trace, (grouped = new Map()));
     this.grouped = grouped;
+    let byKernel = RowGroups.binsByTrace.get(trace);
+    if (byKernel === undefined) RowGroups.binsByTrace.set(trace, (byKernel = new WeakMap()));
+    let saved = byKernel.get(kernel);
+    if (saved === undefined) byKernel.set(kernel, (saved = new Map()));
+    this.savedBins = saved;
+  }
+
+  /** The end of the kept rows in the list area (16-byte aligned): beyond it the list area is free until more rows are kept. */
+  get end(): number {
+    return this.base + Math.ceil(this.used / 4) * 4;
   }
 
   /**
    * Where a kept row's bins are, saved by kernel.saveBitmap: the unions of its pages in
    * fraction quarters 0, 0–1, 0–2 (prefixes) and 1–3, 2–3, 3 (suffixes), so that a slice
    * from an epoch's start or to its end is one orSaved and one partial quarter instead
-   * of a setBits of every page. Made at the row's third landing, for rows of at least
-   * 1/32 of memory's pages (below that a bitmap costs more than its pages); else -1.
-   * `out`: room for the row's pages.
+   * of a setBits of every page. Made at the row's third landing (copied in at once where
+   * an earlier replay of the trace made them), for rows of at least 1/32 of memory's pages
+   * (below that a bitmap costs more than its pages); else -1. `out`: room for the row's pages.
    */
   binsOf(ep: EpochCursor, kept: number, out: number): number {
     const row = ep.row;
     const have = this.binAt[row];
     if (have === undefined || have >= 0) return have ?? -1;
     const b = this.bins!;
-    if (++this.uses[row]! < 3 || ep.pagesLen * 32 < b.memPages) return -1;
+    const saved = this.savedBins.get(row);
+    if (ep.pagesLen * 32 < b.memPages || (saved === undefined && ++this.uses[row]! < 3)) return -1;
     const k = this.kernel;
     const size = k.savedEntries();
-    const at = this.base + Math.ceil(this.used / 4) * 4; // 16-byte aligned, as the list area is
+    const at = this.end;
     if (at + 6 * size - this.base > this.capacity) return -1;
-    k.lists(at + 6 * size);
-    const [pages, starts] = RowGroups.layout(kept, [ep.pagesLen])[0]!;
+    const lists = k.lists(at + 6 * size);
+    this.used = at + 6 * size - this.base;
+    this.binAt[row] = at;
+    if (saved !== undefined && saved.length === 6 * size) {
+      lists.set(saved, at);
+      return at;
+    }
+    const [pages, starts] = [kept, kept + ep.pagesLen]; // the pages list's part of the record (RowGroups.layout)
     const seed = epochSeed(row);
     const quarter = (q: number) => k.setBits(b.scratch, out, k.takeSpread(pages, starts, seed, q * QUARTER, (q + 1) * QUARTER, out));
     k.clear(b.scratch);
@@ -82,8 +102,7 @@ export class RowGroups {
       quarter(q);
       k.saveBitmap(b.scratch, at + (2 + q) * size); // suffix of quarters q … 3
     }
-    this.used = at + 6 * size - this.base;
-    this.binAt[row] = at;
+    this.savedBins.set(row, k.lists(0).slice(at, at + 6 * size));
     return at;
   }
 
@@ -317,19 +336,19 @@ export class TraceClock {
     const c = this.cursor;
     const k = this.kernel;
     const size = k.savedEntries();
-    const [pages, starts] = RowGroups.layout(kept, [c.pagesLen])[0]!;
     const part = this.part;
-    let from: number, until: number;
+    let from = this.landed, until = to;
     if (this.landed === 0) {
       const q = Math.floor(to / QUARTER); // [0, to): quarters 0 … q − 1 whole
       if (q > 0) k.orSaved(this.bitsTo!.bitmap, bins + (q - 1) * size);
-      [from, until] = [q * QUARTER, to];
+      from = q * QUARTER;
     } else {
       const q = Math.floor(this.landed / QUARTER); // [landed, FULL): quarters q + 1 … 3 whole
       if (q < 3) k.orSaved(this.bitsTo!.bitmap, bins + (3 + q) * size);
-      [from, until] = [this.landed, (q + 1) * QUARTER];
+      until = (q + 1) * QUARTER;
     }
-    part.pagesLen = k.takeSpread(pages, starts, seed, from, until, part.pagesOff);
+    // The pages list comes first in the row's record (RowGroups.layout): pages, then starts.
+    part.pagesLen = k.takeSpread(kept, kept + c.pagesLen, seed, from, until, part.pagesOff);
     part.commOff = part.immpOff = part.pagesOff + part.pagesLen;
     part.commLen = part.immpLen = 0; // the hook reads the pages only
     this.landed = to;

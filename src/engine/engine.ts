@@ -30,6 +30,11 @@ export const INDEX_BYTES = 32 * 2 ** 20;
 /** The most list-area memory the rows grouped by spread fraction may take (RowGroups), bytes. */
 export const ROW_GROUP_BYTES = 64 * 2 ** 20;
 
+// Built indexes of epoch unions, by trace, kernel and rows per block, as saved bitmaps: an
+// index depends on nothing else, so the trace's later replays with the same kernel (a
+// sweep's cells, `replay --algo all`) copy it in instead of building it again.
+const builtIndexes = new WeakMap<object, WeakMap<Kernel, Map<number, Uint32Array>>>();
+
 /** What an algorithm asks of the engine at set-up. */
 export interface EngineNeeds {
   /** Bitmaps beyond the engine's four. */
@@ -247,6 +252,24 @@ export class Engine {
     const area = this.scratchOffset + SCRATCH_LISTS; // the list area beyond every clock's and the algorithm's
     const size = this.indexBlock;
     const blocks = this.indexBlocks;
+    // Saved bitmaps of the index go, for the copy in or out, beyond every list in use.
+    const count = this.indexLevels * blocks;
+    const entries = k.savedEntries();
+    const savedAt = this.rowGroups?.end ?? Math.ceil(this.listsEnd / 4) * 4;
+    let byKernel = builtIndexes.get(this.trace);
+    if (byKernel === undefined) builtIndexes.set(this.trace, (byKernel = new WeakMap()));
+    let bySize = byKernel.get(k);
+    if (bySize === undefined) byKernel.set(k, (bySize = new Map()));
+    const saved = bySize.get(size);
+    const built = saved !== undefined && saved.length === count * entries;
+    if (built) {
+      k.lists(savedAt + saved.length).set(saved, savedAt);
+      for (let i = 0; i < count; i++) k.orSaved(this.bitmapCount + i, savedAt + i * entries); // the index's bitmaps are clear
+      if (size === 1) {
+        this.indexBuilt = true;
+        return;
+      }
+    }
     if (size > 1) {
       this.rowBatch = new Array<EpochBatch>(epochs);
       this.rowIndex = new Int32Array(epochs);
@@ -258,9 +281,9 @@ export class Engine {
         row += b.length;
         break;
       }
-      k.lists(area + b.pages.length).set(b.pages, area);
+      if (!built) k.lists(area + b.pages.length).set(b.pages, area);
       for (let i = 0; i < b.length; i++, row++) {
-        k.setBits(this.bitmapCount + Math.floor(row / size), area + b.offsets[i]!, b.offsets[i + 1]! - b.offsets[i]!);
+        if (!built) k.setBits(this.bitmapCount + Math.floor(row / size), area + b.offsets[i]!, b.offsets[i + 1]! - b.offsets[i]!);
         if (size > 1) {
           this.rowBatch[row] = b;
           this.rowIndex[row] = i;
@@ -268,11 +291,16 @@ export class Engine {
       }
     }
     if (row !== epochs) fail('truncated', `${this.trace.name}: a pass over the trace found ${row} epochs, not ${epochs}: the file changed since it was opened, or is corrupt`, EXIT_RUN_FAILED);
-    for (let j = 1; j < this.indexLevels; j++) {
-      const half = 1 << (j - 1);
-      const at = this.bitmapCount + j * blocks;
-      const below = at - blocks;
-      for (let i = 0; i + (1 << j) <= blocks; i++) k.or(at + i, below + i, below + i + half);
+    if (!built) {
+      for (let j = 1; j < this.indexLevels; j++) {
+        const half = 1 << (j - 1);
+        const at = this.bitmapCount + j * blocks;
+        const below = at - blocks;
+        for (let i = 0; i + (1 << j) <= blocks; i++) k.or(at + i, below + i, below + i + half);
+      }
+      k.lists(savedAt + count * entries);
+      for (let i = 0; i < count; i++) k.saveBitmap(this.bitmapCount + i, savedAt + i * entries);
+      bySize.set(size, k.lists(0).slice(savedAt, savedAt + count * entries));
     }
     this.indexBuilt = true;
   }
