@@ -248,9 +248,16 @@ describe.skipIf(why !== undefined)('Slurm job array (docs/scale-out.md)', () => 
         }
         if (state !== 'COMPLETED') {
           expect(state, log(first)).toBe('CANCELLED');
-          break;
+          // Slurm may say CANCELLED before the job's processes have written their last lines.
+          let said = log(first);
+          for (let i = 0; i < 100 && !/sweep interrupted: \d+ runs written|sweep: \d+ runs .*→/.test(said); i++) {
+            await new Promise((r) => setTimeout(r, 100));
+            said = log(first);
+          }
+          if (/sweep interrupted: \d+ runs written/.test(said)) break;
         }
-        // It finished between its first written batch and the cancel: denser, again.
+        // Its sweep finished between its first written batch and the cancel (the job may
+        // still have been ending, and be cancelled then): denser, again.
       }
       if (attempt === 3) throw new Error(`the task ended before it could be cut, four times (last: ${runs} runs)`);
     }
