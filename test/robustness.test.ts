@@ -434,8 +434,9 @@ describe('outputs are written whole or not at all', () => {
     it('a signal during a long replay ends it at once (no handler holds it back while nothing is being written); the old --out stays', async () => {
       const target = inTmp('slow.json');
       fs.writeFileSync(target, 'OLD RESULTS');
-      // xen sending one page per batch over 100 Mbit/s for up to 100 × memory: tens of seconds of work.
-      const { child, done } = startCli(['replay', XZ6, '--algo', 'xen', '--batch-pages', '1', '--max-factor', '100', '--max-iters', '1000', '--min-sent', '0', '--bandwidth', '100Mbit', '--out', target]);
+      // xen sending one page per batch over 100 Mbit/s for up to 2000 × memory: 25 s of
+      // work on the development machine (100 × took 1.5 s once the engine got faster).
+      const { child, done } = startCli(['replay', XZ6, '--algo', 'xen', '--batch-pages', '1', '--max-factor', '2000', '--max-iters', '100000', '--min-sent', '0', '--bandwidth', '100Mbit', '--out', target]);
       await new Promise((r) => setTimeout(r, 1500));
       const killedAt = Date.now();
       child.kill('SIGTERM');
