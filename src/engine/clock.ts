@@ -58,6 +58,13 @@ export class RowGroups {
     this.savedBins = saved;
   }
 
+  /** Entries a store of kept rows holds (a sum over at most one entry per row of the trace). */
+  private static keptEntries(store: Map<number, Uint32Array>): number {
+    let n = 0;
+    for (const v of store.values()) n += v.length;
+    return n;
+  }
+
   /** The end of the kept rows in the list area (16-byte aligned): beyond it the list area is free until more rows are kept. */
   get end(): number {
     return this.base + Math.ceil(this.used / 4) * 4;
@@ -102,7 +109,8 @@ export class RowGroups {
       quarter(q);
       k.saveBitmap(b.scratch, at + (2 + q) * size); // suffix of quarters q … 3
     }
-    this.savedBins.set(row, k.lists(0).slice(at, at + 6 * size));
+    // What a trace keeps for later replays is bounded as one replay's list area is.
+    if (RowGroups.keptEntries(this.grouped) + RowGroups.keptEntries(this.savedBins) + 6 * size <= this.capacity) this.savedBins.set(row, k.lists(0).slice(at, at + 6 * size));
     return at;
   }
 
@@ -138,7 +146,7 @@ export class RowGroups {
       RowGroups.layout(at, parts.map(([, len]) => len)).forEach((out, i) => {
         if (parts[i]![1] > 0) this.kernel.groupSpread(parts[i]![0], parts[i]![1], epochSeed(row), ...out);
       });
-      this.grouped.set(row, this.kernel.lists(0).slice(at, at + size));
+      if (RowGroups.keptEntries(this.grouped) + RowGroups.keptEntries(this.savedBins) + size <= this.capacity) this.grouped.set(row, this.kernel.lists(0).slice(at, at + size));
     }
     this.used += size;
     this.at[row] = at;
