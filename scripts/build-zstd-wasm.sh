@@ -1,7 +1,7 @@
 #!/bin/sh
 # Rebuild src/trace/codecs/zstd-fast-wasm.ts: libzstd's decoder (zstd v1.5.7) compiled to
-# WebAssembly by clang for speed, instead of zstddec's emscripten -Oz build (still vendored as
-# src/trace/codecs/zstd-wasm.ts and used by the tests as the reference decoder).
+# WebAssembly by clang for speed, instead of zstddec's emscripten -Oz build (which
+# test/zstd-fast.test.ts reads from the devDependency zstddec as its reference decoder).
 #
 # Why -Os and not -O3: on this decoder, in V8 (Node 20), -O2, -O3 and -Os decode equally fast
 # once compiled (~0.48 GB/s on random page lists, 1.4 GB/s on the shipped traces, against
