@@ -127,15 +127,15 @@ class PageCosts {
   }
 }
 
+/** Whether a send's clears are owed until SEND is read (tests turn it off to compare against clearing at every send). */
+export const SCAN = { owe: true };
+
 /**
  * ram_save_iterate's scan over SEND: from `pos` in ascending order, wrapping; `left` is
  * SEND's popcount, kept as it changes. Without data_pages every page costs page_size and
  * a send clears just the pages it pays for: those clears are owed until something reads
  * SEND (flush), so a round of 50 ms sends walks the bitmap once instead of at each send.
  */
-/** Whether a send's clears are owed until SEND is read (tests turn it off to compare against clearing at every send). */
-export const SCAN = { owe: true };
-
 class Scan {
   pos = 0;
   left: number;

@@ -8,6 +8,7 @@
 //            bound on dirtying): at each round start the epoch in progress is seen again.
 import { epochSeed, SPREAD_GROUPS, type Bitmap, type Kernel } from '../kernel/types.js';
 import type { EpochCursor, StagedEpoch } from './cursor.js';
+import { Kept } from './kept.js';
 
 /** How the writes of an epoch are placed in time. */
 export type WithinEpoch = 'start' | 'spread' | 'whole';
@@ -25,16 +26,11 @@ const QUARTER = FULL / 4; // RowGroups' bins
  * (takeSpread) instead of filtering the epoch (a QEMU replay syncs mid-epoch at every
  * round: two filters of the epoch per round, on every wrap). Shared by an engine's
  * clocks; rows that do not fit `capacity` entries are filtered as before. A row's groups
- * depend on the trace alone, so they are also kept for the trace's later replays (a
- * sweep's cells, `replay --algo all`), which copy them in instead of grouping again.
+ * and bins are also kept for the trace's later replays (kept.ts).
  */
 export class RowGroups {
-  private static readonly byTrace = new WeakMap<object, Map<number, Uint32Array>>();
-  // Bins are in the kernel's own layout (saveBitmap): kept by trace and kernel.
-  private static readonly binsByTrace = new WeakMap<object, WeakMap<Kernel, Map<number, Uint32Array>>>();
   private readonly at: Float64Array;
-  private readonly grouped: Map<number, Uint32Array>;
-  private readonly savedBins: Map<number, Uint32Array>;
+  private readonly kept: Kept;
   private used = 0;
   // Bins: each kept row's landings, and where its saved bitmaps are (-1: none).
   private readonly uses: Uint32Array;
@@ -48,21 +44,7 @@ export class RowGroups {
     this.at = new Float64Array(epochs).fill(-1);
     this.uses = new Uint32Array(bins ? epochs : 0);
     this.binAt = new Float64Array(bins ? epochs : 0).fill(-1);
-    let grouped = RowGroups.byTrace.get(trace);
-    if (grouped === undefined) RowGroups.byTrace.set(trace, (grouped = new Map()));
-    this.grouped = grouped;
-    let byKernel = RowGroups.binsByTrace.get(trace);
-    if (byKernel === undefined) RowGroups.binsByTrace.set(trace, (byKernel = new WeakMap()));
-    let saved = byKernel.get(kernel);
-    if (saved === undefined) byKernel.set(kernel, (saved = new Map()));
-    this.savedBins = saved;
-  }
-
-  /** Entries a store of kept rows holds (a sum over at most one entry per row of the trace). */
-  private static keptEntries(store: Map<number, Uint32Array>): number {
-    let n = 0;
-    for (const v of store.values()) n += v.length;
-    return n;
+    this.kept = new Kept(trace, kernel);
   }
 
   /** The end of the kept rows in the list area (16-byte aligned): beyond it the list area is free until more rows are kept. */
@@ -83,7 +65,7 @@ export class RowGroups {
     const have = this.binAt[row];
     if (have === undefined || have >= 0) return have ?? -1;
     const b = this.bins!;
-    const saved = this.savedBins.get(row);
+    const saved = this.kept.bins.get(row);
     if (ep.pagesLen * 32 < b.memPages || (saved === undefined && ++this.uses[row]! < 3)) return -1;
     const k = this.kernel;
     const size = k.savedEntries();
@@ -109,8 +91,7 @@ export class RowGroups {
       quarter(q);
       k.saveBitmap(b.scratch, at + (2 + q) * size); // suffix of quarters q … 3
     }
-    // What a trace keeps for later replays is bounded as one replay's list area is.
-    if (RowGroups.keptEntries(this.grouped) + RowGroups.keptEntries(this.savedBins) + 6 * size <= this.capacity) this.savedBins.set(row, k.lists(0).slice(at, at + 6 * size));
+    this.kept.keepRow(this.kept.bins, row, () => k.lists(0).slice(at, at + 6 * size), 6 * size, this.capacity);
     return at;
   }
 
@@ -139,14 +120,14 @@ export class RowGroups {
     if (this.used + size > this.capacity) return -1;
     const at = this.base + this.used;
     const lists = this.kernel.lists(at + size);
-    const saved = this.grouped.get(row);
+    const saved = this.kept.groups.get(row);
     if (saved !== undefined && saved.length === size) lists.set(saved, at);
     else {
       ep.ensureStaged();
       RowGroups.layout(at, parts.map(([, len]) => len)).forEach((out, i) => {
         if (parts[i]![1] > 0) this.kernel.groupSpread(parts[i]![0], parts[i]![1], epochSeed(row), ...out);
       });
-      if (RowGroups.keptEntries(this.grouped) + RowGroups.keptEntries(this.savedBins) + size <= this.capacity) this.grouped.set(row, this.kernel.lists(0).slice(at, at + size));
+      this.kept.keepRow(this.kept.groups, row, () => this.kernel.lists(0).slice(at, at + size), size, this.capacity);
     }
     this.used += size;
     this.at[row] = at;

@@ -8,6 +8,7 @@ import type { Trace } from '../trace/read.js';
 import type { EpochBatch } from '../trace/schema.js';
 import { RowGroups, TraceClock } from './clock.js';
 import { EpochCursor, stageCapacity } from './cursor.js';
+import { Kept } from './kept.js';
 import type { LinkParams, ReplayResult, RoundRecord } from './types.js';
 
 /** Bitmaps every replay has; algorithms may ask for more (handles from FIRST_FREE_BITMAP on). */
@@ -29,11 +30,6 @@ export const INDEX_BYTES = 32 * 2 ** 20;
 
 /** The most list-area memory the rows grouped by spread fraction may take (RowGroups), bytes. */
 export const ROW_GROUP_BYTES = 64 * 2 ** 20;
-
-// Built indexes of epoch unions, by trace, kernel and rows per block, as saved bitmaps: an
-// index depends on nothing else, so the trace's later replays with the same kernel (a
-// sweep's cells, `replay --algo all`) copy it in instead of building it again.
-const builtIndexes = new WeakMap<object, WeakMap<Kernel, Map<number, Uint32Array>>>();
 
 /** What an algorithm asks of the engine at set-up. */
 export interface EngineNeeds {
@@ -256,11 +252,9 @@ export class Engine {
     const count = this.indexLevels * blocks;
     const entries = k.savedEntries();
     const savedAt = this.rowGroups?.end ?? Math.ceil(this.listsEnd / 4) * 4;
-    let byKernel = builtIndexes.get(this.trace);
-    if (byKernel === undefined) builtIndexes.set(this.trace, (byKernel = new WeakMap()));
-    let bySize = byKernel.get(k);
-    if (bySize === undefined) byKernel.set(k, (bySize = new Map()));
-    const saved = bySize.get(size);
+    // Built once per trace and kernel, as saved bitmaps (kept.ts).
+    const kept = new Kept(this.trace, k).indexes;
+    const saved = kept.get(size);
     const built = saved !== undefined && saved.length === count * entries;
     if (built) {
       k.lists(savedAt + saved.length).set(saved, savedAt);
@@ -300,7 +294,7 @@ export class Engine {
       }
       k.lists(savedAt + count * entries);
       for (let i = 0; i < count; i++) k.saveBitmap(this.bitmapCount + i, savedAt + i * entries);
-      bySize.set(size, k.lists(0).slice(savedAt, savedAt + count * entries));
+      kept.set(size, k.lists(0).slice(savedAt, savedAt + count * entries));
     }
     this.indexBuilt = true;
   }
