@@ -166,7 +166,6 @@ export function zstdDecode(src: Uint8Array, declared?: number): Uint8Array {
   const x = zstdDecoder();
   const s = x.malloc(src.byteLength);
   const d = s ? x.malloc(Math.max(capacity, 1)) : 0;
-  let trapped = true; // anything but a return or our own refusal: the instance's heap is not to be trusted again
   try {
     if (!s || !d) corruptZstd(`${capacity} bytes decoded, more than the decoder's memory holds`);
     new Uint8Array(x.memory.buffer).set(src, s);
@@ -174,16 +173,18 @@ export function zstdDecode(src: Uint8Array, declared?: number): Uint8Array {
     if (x.ZSTD_isError(r)) corruptZstd(ZSTD_ERRORS[-r] ?? `libzstd error ${-r}`);
     const size = r >>> 0;
     if (expected !== undefined && size !== expected) corruptZstd(`${size} bytes decoded, ${expected} expected`);
-    const out = new Uint8Array(x.memory.buffer).slice(d, d + size);
-    trapped = false;
-    return out;
+    return new Uint8Array(x.memory.buffer).slice(d, d + size);
   } catch (e) {
-    if (e instanceof Error && e.message.startsWith('corrupt ZSTD frame: ')) trapped = false;
-    else corruptZstd(`the decoder stopped (${e instanceof Error ? e.constructor.name : 'error'})`);
+    if (e instanceof WebAssembly.RuntimeError) {
+      decoder = undefined; // a trap may leave its heap mid-update: never used again, nor freed into
+      corruptZstd('the decoder stopped (RuntimeError)');
+    }
     throw e;
   } finally {
-    if (d) x.free(d);
-    if (s) x.free(s);
-    if (trapped || x.memory.buffer.byteLength > RETAIN_MAX) decoder = undefined;
+    if (decoder === x) {
+      if (d) x.free(d);
+      if (s) x.free(s);
+      if (x.memory.buffer.byteLength > RETAIN_MAX) decoder = undefined;
+    }
   }
 }
