@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveParams } from '../src/params/index.js';
 import { algorithms, findAlgorithm } from '../src/algorithms/index.js';
 import { SCAN } from '../src/algorithms/qemu.js';
+import { SKIP } from '../src/engine/clock.js';
 import { Engine } from '../src/engine/engine.js';
 import { DEFAULT_LINK, type LinkParams } from '../src/engine/types.js';
 import { createKernel } from '../src/kernel/node.js';
@@ -21,10 +22,10 @@ const keptTrace = (header: TraceHeader, epochs: TestEpoch[]) => openTrace(bytesS
 // Small traces that a migration wraps many times: up to 40 pages, up to 40 epochs of
 // 1 µs to 0.2 s (QEMU's syncs come at ≥ 100 ms: long epochs put them inside one), dense
 // or sparse (where one row of the index of epoch unions left out shows).
-const traceArb = fc
+const traceArbWith = (gap: fc.Arbitrary<number>) => fc
   .record({
     memPages: fc.integer({ min: 1, max: 40 }),
-    gaps: fc.array(fc.oneof(fc.integer({ min: 1, max: 4000 }), fc.integer({ min: 50_000, max: 200_000 })), { minLength: 1, maxLength: 40 }),
+    gaps: fc.array(gap, { minLength: 1, maxLength: 40 }),
     seed: fc.integer(),
     density: fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 0.1, noNaN: true })),
     tail: fc.integer({ min: 1000, max: 5000 }),
@@ -43,10 +44,14 @@ const traceArb = fc
     });
     const durationUs = t + r.tail;
     const extra: Record<string, string> = r.dataPages === undefined ? {} : { data_pages: `0-${Math.min(r.dataPages, r.memPages - 1)}` };
-    const trace = keptTrace({ memPages: r.memPages, pageSize: 1000, durationUs, extra }, epochs);
+    const header: TraceHeader = { memPages: r.memPages, pageSize: 1000, durationUs, extra };
+    const trace = keptTrace(header, epochs);
     const link: LinkParams = { ...DEFAULT_LINK, bandwidthBytesPerS: r.bandwidth, startS: (r.startFrac * durationUs) / 1e6, withinEpoch: r.withinEpoch };
-    return { trace, link };
+    // The same trace read from its bytes on every pass, as one beyond the memory budget is.
+    const streamed = () => openTrace(bytesSource('test.arrow', traceBytes(header, epochs)), { keepDecodedBytes: 0 });
+    return { trace, link, streamed };
   });
+const traceArb = traceArbWith(fc.oneof(fc.integer({ min: 1, max: 4000 }), fc.integer({ min: 50_000, max: 200_000 })));
 
 const paramsArb = fc.record({
   'downtime-limit': fc.constantFrom('0.5ms', '3ms', '20ms', '300ms'),
@@ -102,6 +107,67 @@ describe('deferred landing (needs.settles: spread epochs in one go, whole epochs
       );
     }, SLOW);
   }
+});
+
+describe('whole passes a clock only counts rows through are skipped (SKIP.passes): the same results as stepping through every epoch', () => {
+  const kernel = createKernel('wasm');
+  const skipped = SKIP.skipped;
+  for (const id of ['precopy', 'qemu', 'auto-converge']) {
+    const algorithm = findAlgorithm(id)!;
+    it(`${id}: on random wrapping traces under every --within-epoch rule, kept and read again on every pass`, () => {
+      fc.assert(
+        // Also traces of at most 80 ms, which a round or a send outlasts more often.
+        fc.property(fc.oneof(traceArb, traceArbWith(fc.integer({ min: 1, max: 2000 }))), paramsArb, fc.boolean(), ({ trace, link, streamed }, given, fromBytes) => {
+          const own = Object.fromEntries(Object.entries(given).filter(([name]) => algorithm.params.some((p) => p.name === name)));
+          const values = resolveParams(algorithm, own);
+          const t = fromBytes ? streamed() : trace;
+          const run = (passes: boolean) => {
+            SKIP.passes = passes;
+            try {
+              return algorithm.run(new Engine(t, kernel, link, algorithm.needs), values);
+            } catch (e) {
+              return { refused: (e as Error).message };
+            } finally {
+              SKIP.passes = true;
+            }
+          };
+          expect(run(true)).toEqual(run(false));
+        }),
+        { numRuns: 300 },
+      );
+    }, SLOW);
+  }
+  it('precopy and qemu on a trace whose every epoch writes a page of its own, rounds ending anywhere in it', () => {
+    // 7 epochs of 10 ms, epoch i writing page i only: a row landed in part, in full, or not
+    // at all changes what a round dirtied. The full copy outlasts the trace many times
+    // over, the rounds after it are shorter than the trace (and see what it left).
+    const epochs: TestEpoch[] = Array.from({ length: 7 }, (_, i) => [i * 10_000 + 10_000, [i]]);
+    const trace = keptTrace({ memPages: 400, pageSize: 1000, durationUs: 80_000 }, epochs);
+    const before = SKIP.skipped;
+    for (const id of ['precopy', 'qemu']) {
+      const algorithm = findAlgorithm(id)!;
+      const given = { 'max-time': '3s', 'downtime-limit': '0.1ms', 'max-iters': '40', 'stop-bytes': '0' };
+      const values = resolveParams(algorithm, Object.fromEntries(Object.entries(given).filter(([name]) => algorithm.params.some((p) => p.name === name))));
+      for (const withinEpoch of ['start', 'spread', 'whole'] as const) {
+        for (let i = 0; i < 40; i++) {
+          const link: LinkParams = { ...DEFAULT_LINK, bandwidthBytesPerS: 2e5 + i * 7919, startS: (i * 1370) / 1e6, withinEpoch };
+          const run = (passes: boolean) => {
+            SKIP.passes = passes;
+            try {
+              return algorithm.run(new Engine(trace, kernel, link, algorithm.needs), values);
+            } finally {
+              SKIP.passes = true;
+            }
+          };
+          expect(run(true), `${id} ${withinEpoch} ${link.bandwidthBytesPerS}`).toEqual(run(false));
+        }
+      }
+    }
+    expect(SKIP.skipped - before).toBeGreaterThan(100);
+  }, SLOW);
+  it('skipped passes', () => {
+    expect(SKIP.skipped - skipped).toBeGreaterThan(1000);
+  });
 });
 
 describe("QEMU's scan owes a send's clears until SEND is read (SCAN.owe): the same results as clearing at every send", () => {

@@ -16,6 +16,10 @@ export type WithinEpoch = 'start' | 'spread' | 'whole';
 /** The rules, in the order ranges list them. */
 export const WITHIN_EPOCH_RULES: readonly WithinEpoch[] = ['start', 'spread', 'whole'];
 
+/** Test hook: skip the whole passes of the trace a clock passes while it only counts rows (TraceClock.passesBefore), counting them in `skipped`; off, every epoch is stepped through. */
+export const SKIP = { passes: true, skipped: 0 };
+
+const NOTHING = (): void => {};
 const FULL = 2 ** 31; // spread fractions are 31-bit
 const QUARTER = FULL / 4; // RowGroups' bins
 
@@ -144,7 +148,7 @@ export class TraceClock {
   /** What happens to each epoch's writes as this clock passes them; set by the engine and algorithms. */
   onEpoch: (epoch: StagedEpoch) => void = () => {};
   /** Called when the clock enters an epoch (before any of its writes land), e.g. to change the rate. */
-  onEpochStart: (epoch: StagedEpoch) => void = () => {};
+  onEpochStart: (epoch: StagedEpoch) => void = NOTHING;
 
   /**
    * spread: land the part of an epoch that time has passed only when the epoch ends or at
@@ -217,6 +221,16 @@ export class TraceClock {
         this.land(cursor.nextUs);
       }
       if (!(cursor.nextUs < target)) break;
+      const passes = this.passesBefore(target);
+      if (passes > 0) {
+        const by = passes * cursor.periodUs;
+        remaining -= by; // what the steps through them would leave: each subtracts whole µs, exactly
+        this.traceUs += by;
+        this.countRows(cursor.row + 1, passes * this.rowsTo!.epochs);
+        cursor.skipPasses(passes, this.rowsTo!.epochs);
+        SKIP.skipped += passes;
+        continue;
+      }
       remaining -= (cursor.nextUs - this.traceUs) / this.rate;
       this.traceUs = cursor.nextUs;
       const ep = cursor.step();
@@ -228,6 +242,37 @@ export class TraceClock {
       } else this.whole(ep);
     }
     this.traceUs += remaining * this.rate;
+  }
+
+  /**
+   * How many whole passes of the trace this clock may skip on its way to `target` (0: it
+   * steps): while each epoch it passes would only be counted for the index (rowsTo, after
+   * the first wrap, the engine's hook, nothing on epoch starts) at full speed, with the
+   * current epoch landed in full and the clock at its start. Stepping through a pass adds
+   * up to exactly one period then: epoch times are whole µs (below 2⁵³), so each step
+   * subtracts a whole number from the time remaining, exactly, and the target it compares
+   * with is the same double at every step. The passes skipped end on the same epoch, each
+   * of their epochs before the target (under spread its end: it lands in full).
+   */
+  private passesBefore(target: number): number {
+    const to = this.rowsTo;
+    const c = this.cursor;
+    const period = c.periodUs;
+    if (!SKIP.passes || to === undefined || this.onEpoch !== to.hook || this.onEpochStart !== NOTHING || this.rate !== 1) return 0;
+    if (c.pass === 0 || this.traceUs !== c.timeUs || this.landed !== FULL || this.dueUs >= 0 || !Number.isInteger(period) || !Number.isInteger(c.timeUs)) return 0;
+    const base = this.rule === 'spread' ? c.nextUs : c.timeUs;
+    let k = Math.floor((target - base) / period);
+    while (k > 0 && !(base + k * period < target)) k--;
+    while (base + (k + 1) * period < target) k++;
+    return k;
+  }
+
+  // rowsTo: count `count` whole epochs from `row` on (wrapping) for the next settle, as whole() would one by one.
+  private countRows(row: number, count: number): void {
+    const epochs = this.rowsTo!.epochs;
+    if (this.pendCount > 0 && (this.pendRow + this.pendCount) % epochs !== row % epochs) this.settle();
+    if (this.pendCount === 0) this.pendRow = row % epochs;
+    this.pendCount += count;
   }
 
   /** Land what deferPartial has held back: afterwards every write before the clock's time has landed. */
@@ -253,9 +298,7 @@ export class TraceClock {
       this.onEpoch(ep);
       return;
     }
-    if (this.pendCount > 0 && (this.pendRow + this.pendCount) % to.epochs !== ep.row) this.settle(); // not the next row: never here in practice
-    if (this.pendCount === 0) this.pendRow = ep.row;
-    this.pendCount++;
+    this.countRows(ep.row, 1);
   }
 
   // spread: land the current epoch's pages whose write time is before `untilUs`.

@@ -67,7 +67,8 @@ export class EpochCursor implements StagedEpoch {
   private inStageIndex = -1;
   private index = 0;
   private staged = false;
-  private readonly periodUs: number;
+  /** The trace's period (duration_us), µs. */
+  readonly periodUs: number;
   private commBase = 0;
   private immpBase = 0;
 
@@ -125,6 +126,15 @@ export class EpochCursor implements StagedEpoch {
     if (b.immp) lists.set(b.immp.subarray(b.immpOffsets![i]!, b.immpOffsets![i + 1]!), this.immpBase + b.immpOffsets![i]!);
     this.inStage = b;
     this.inStageIndex = i;
+  }
+
+  /** Stand on the same epoch `passes` passes of `epochs` epochs later, as stepping through them would (the batches are not read: the file is the same on every pass). */
+  skipPasses(passes: number, epochs: number): void {
+    const by = passes * this.periodUs;
+    this.pass += passes;
+    this.ordinal += passes * epochs;
+    this.timeUs += by;
+    this.nextUs += by;
   }
 
   /** Stand on the next epoch (this object then describes it). */
