@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { resolveParams } from '../src/params/index.js';
 import { algorithms, findAlgorithm } from '../src/algorithms/index.js';
+import { HOPELESS, oracleBounds } from '../src/algorithms/oracle.js';
 import { SCAN } from '../src/algorithms/qemu.js';
 import { SKIP } from '../src/engine/clock.js';
 import { Engine } from '../src/engine/engine.js';
@@ -167,6 +168,65 @@ describe('whole passes a clock only counts rows through are skipped (SKIP.passes
   }, SLOW);
   it('skipped passes', () => {
     expect(SKIP.skipped - skipped).toBeGreaterThan(1000);
+  });
+});
+
+describe('a budget no pause meets over a whole period is decided then (HOPELESS): the same results as scanning to the horizon', () => {
+  const kernel = createKernel('wasm');
+  const decided = HOPELESS.decided;
+  const oracleAlgo = findAlgorithm('oracle')!;
+  it('oracle, and oracleBounds with several budgets, on random wrapping traces under every --within-epoch rule', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(traceArb, traceArbWith(fc.integer({ min: 1, max: 2000 }))),
+        fc.constantFrom('0', '0.05ms', '0.3ms', '3ms', '30ms'),
+        fc.constantFrom('0.5s', '3s', '20s'),
+        fc.array(fc.double({ min: 0, max: 45, noNaN: true }), { minLength: 1, maxLength: 4 }),
+        ({ trace, link }, limit, maxTime, pages) => {
+          const values = resolveParams(oracleAlgo, { 'downtime-limit': limit, 'max-time': maxTime });
+          const run = <T>(decide: boolean, f: () => T) => {
+            HOPELESS.decide = decide;
+            try {
+              return f();
+            } catch (e) {
+              return { refused: (e as Error).message };
+            } finally {
+              HOPELESS.decide = true;
+            }
+          };
+          const alone = () => oracleAlgo.run(new Engine(trace, kernel, link, oracleAlgo.needs), values);
+          expect(run(true, alone)).toEqual(run(false, alone));
+          const budgets = pages.map((p, i) => ({ pages: p, rate: i % 2 ? 0.5 : 1, horizonUs: 1e6 * (i + 1) }));
+          const bounds = () => oracleBounds(new Engine(trace, kernel, link, oracleAlgo.needs), budgets);
+          expect(run(true, bounds)).toEqual(run(false, bounds));
+        },
+      ),
+      { numRuns: 400 },
+    );
+  }, SLOW);
+  it('decided budgets', () => {
+    expect(HOPELESS.decided - decided).toBeGreaterThan(5); // random traces: 30–60 in a run
+  });
+  it('oracle on a trace with more hot pages than any budget: decided after two periods and one more, same result', () => {
+    // 20 epochs of 1 ms, each writing the same 50 hot pages and one page of its own.
+    const epochs: TestEpoch[] = Array.from({ length: 20 }, (_, i) => [i * 1000, [...Array.from({ length: 50 }, (_, p) => p), 100 + i]]);
+    const trace = keptTrace({ memPages: 200, pageSize: 1000, durationUs: 20_000 }, epochs);
+    for (const withinEpoch of ['start', 'spread', 'whole'] as const) {
+      for (const limit of ['0', '1ms', '10ms']) {
+        const link: LinkParams = { ...DEFAULT_LINK, bandwidthBytesPerS: 1e6, withinEpoch };
+        const values = resolveParams(oracleAlgo, { 'downtime-limit': limit, 'max-time': '60s' });
+        const before = HOPELESS.decided;
+        const fast = oracleAlgo.run(new Engine(trace, kernel, link, oracleAlgo.needs), values);
+        expect(HOPELESS.decided - before).toBe(1);
+        HOPELESS.decide = false;
+        try {
+          expect(fast).toEqual(oracleAlgo.run(new Engine(trace, kernel, link, oracleAlgo.needs), values));
+        } finally {
+          HOPELESS.decide = true;
+        }
+        expect(fast.stopReason).toBe('infeasible');
+      }
+    }
   });
 });
 

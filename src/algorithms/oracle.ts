@@ -21,6 +21,9 @@ import type { ReplayResult } from '../engine/types.js';
 import type { Kernel } from '../kernel/types.js';
 import type { Algorithm } from './types.js';
 
+/** Test hook: decide a budget no pause can meet once a whole period of the trace shows it (oracleBounds); off, the scan runs to the horizon. */
+export const HOPELESS = { decide: true, decided: 0 };
+
 /** Bytes of a page sent while it is still all zeros (QEMU 10's zero-page header + 1 byte, save_zero_page). */
 export const ZERO_PAGE_BYTES = 9;
 
@@ -182,6 +185,18 @@ export function oracleBounds(e: Engine, given: readonly OracleBudget[]): OracleB
   // left out — both relax the true constraints, so the bound stays a lower bound.
   const lag = e.link.withinEpoch === 'spread';
   let pending = false;
+  // A budget no pause meets (tau > next) at any interval of one whole period of the trace,
+  // two periods into the scan and by a margin, is met at no later one either: for t ≤ τ − P
+  // every page the trace writes was written in [t, τ), so N(t) + t/u over the leaves after
+  // t = 0 is, less τ/u, periodic in τ; leaf 0 (t = 0, never moved to) only falls against it.
+  // While the maximum C is above leaf 0 by the margin, the leaves after it give C, and
+  // C − next/u above the budget is tau > next. The margin (a page, and a millionth of C)
+  // is far above the doubles' rounding, so the later intervals' own test fails as well:
+  // the scan ends there with what the full scan would find (nothing), not at the horizon.
+  let leaf0 = startCost; // leaf 0's value: never moved to, only the zero pages' first writes add to it
+  const periodUs = s.durationUs;
+  const streak = new Array<number>(out.length).fill(0);
+  const hopeless = new Array<boolean>(out.length).fill(false);
   // The cursor's epoch: its pages' last write moves to the current leaf.
   const applyCurrent = (): void => {
     tree.addMoved(movedAt, k.moveMarks(cursor.pagesOff, cursor.pagesLen, lastAt, countAt, leaf, movedAt), leaf);
@@ -195,7 +210,10 @@ export function oracleBounds(e: Engine, given: readonly OracleBudget[]): OracleB
           firstWrites++;
         }
       }
-      if (firstWrites > 0) tree.rangeAdd(0, 0, firstWrites * (1 - z));
+      if (firstWrites > 0) {
+        tree.rangeAdd(0, 0, firstWrites * (1 - z));
+        leaf0 += firstWrites * (1 - z);
+      }
     }
     pending = false;
   };
@@ -205,7 +223,17 @@ export function oracleBounds(e: Engine, given: readonly OracleBudget[]): OracleB
     const x0 = C - tk / u;
     for (let i = 0; i < out.length; i++) {
       const b = out[i]!;
-      if (b.totalUs <= tk || tk > budgets[i]!.horizonUs) continue; // settled, or beyond its horizon
+      if (b.totalUs <= tk || tk > budgets[i]!.horizonUs || hopeless[i]) continue; // settled, beyond its horizon, or never met
+      if (!b.feasible && HOPELESS.decide && tk >= 2 * periodUs) {
+        const margin = 1 + 1e-6 * Math.abs(C);
+        if (C > leaf0 + margin && C - next / u > b.budgetPages + margin) {
+          if (++streak[i]! >= s.epochs) {
+            hopeless[i] = true;
+            HOPELESS.decided++;
+            continue;
+          }
+        } else streak[i] = 0;
+      }
       const rate = budgets[i]!.rate ?? 1;
       let tau: number;
       let final: number;
@@ -224,7 +252,7 @@ export function oracleBounds(e: Engine, given: readonly OracleBudget[]): OracleB
       const total = tau + final * u * rate + resumeUs;
       if (total < b.totalUs) Object.assign(b, { feasible: true, tauUs: tau, finalPages: final, totalUs: total });
     }
-    if (out.every((b, i) => b.totalUs <= next || next > budgets[i]!.horizonUs)) break;
+    if (out.every((b, i) => b.totalUs <= next || next > budgets[i]!.horizonUs || hopeless[i])) break;
     if (lag && pending) applyCurrent();
     cursor.step();
     tk = next;
