@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { resolveParams } from '../src/params/index.js';
 import { algorithms, findAlgorithm } from '../src/algorithms/index.js';
-import { HOPELESS, oracleBounds } from '../src/algorithms/oracle.js';
+import { oracleBounds, SETTLE } from '../src/algorithms/oracle.js';
 import { SCAN } from '../src/algorithms/qemu.js';
 import { SKIP } from '../src/engine/clock.js';
 import { Engine } from '../src/engine/engine.js';
@@ -171,9 +171,9 @@ describe('whole passes a clock only counts rows through are skipped (SKIP.passes
   });
 });
 
-describe('a budget no pause meets over a whole period is decided then (HOPELESS): the same results as scanning to the horizon', () => {
+describe('a budget is settled once it is decided (SETTLE: none can meet it after a whole period, or none later can beat its best): the same results as the full scan', () => {
   const kernel = createKernel('wasm');
-  const decided = HOPELESS.decided;
+  const [hopeless, bounded] = [SETTLE.hopeless, SETTLE.bounded];
   const oracleAlgo = findAlgorithm('oracle')!;
   it('oracle, and oracleBounds with several budgets, on random wrapping traces under every --within-epoch rule', () => {
     fc.assert(
@@ -185,13 +185,13 @@ describe('a budget no pause meets over a whole period is decided then (HOPELESS)
         ({ trace, link }, limit, maxTime, pages) => {
           const values = resolveParams(oracleAlgo, { 'downtime-limit': limit, 'max-time': maxTime });
           const run = <T>(decide: boolean, f: () => T) => {
-            HOPELESS.decide = decide;
+            SETTLE.early = decide;
             try {
               return f();
             } catch (e) {
               return { refused: (e as Error).message };
             } finally {
-              HOPELESS.decide = true;
+              SETTLE.early = true;
             }
           };
           const alone = () => oracleAlgo.run(new Engine(trace, kernel, link, oracleAlgo.needs), values);
@@ -204,9 +204,29 @@ describe('a budget no pause meets over a whole period is decided then (HOPELESS)
       { numRuns: 400 },
     );
   }, SLOW);
-  it('decided budgets', () => {
-    expect(HOPELESS.decided - decided).toBeGreaterThan(5); // random traces: 30–60 in a run
+  it('settled budgets, both ways', () => {
+    expect(SETTLE.hopeless - hopeless).toBeGreaterThan(5); // random traces: 30–60 in a run
+    expect(SETTLE.bounded - bounded).toBeGreaterThan(0); // most of these traces end by the time bound first
   });
+  it('oracleBounds on a trace the full copy outlasts a hundred times: budgets met early are settled by their bound, same bounds', () => {
+    // 20 epochs of 1 ms, each writing a fifth of 100 hot pages (of 400); a page takes 10 ms to send.
+    const epochs: TestEpoch[] = Array.from({ length: 20 }, (_, i) => [i * 1000, Array.from({ length: 100 }, (_, p) => p).filter((p) => (p * 7 + i * 13) % 5 === 0)]);
+    const trace = keptTrace({ memPages: 400, pageSize: 1000, durationUs: 20_000 }, epochs);
+    for (const withinEpoch of ['start', 'spread', 'whole'] as const) {
+      const link: LinkParams = { ...DEFAULT_LINK, bandwidthBytesPerS: 1e5, withinEpoch, resumeMs: 3 };
+      const budgets = [10, 100, 120, 150.5, 400].map((pages, i) => ({ pages, rate: i === 2 ? 0.25 : 1, horizonUs: 60e6 }));
+      const before = SETTLE.bounded;
+      const fast = oracleBounds(new Engine(trace, kernel, link, oracleAlgo.needs), budgets);
+      expect(fast.map((b) => b.feasible)).toEqual([false, true, true, true, true]);
+      expect(SETTLE.bounded - before).toBe(4);
+      SETTLE.early = false;
+      try {
+        expect(fast).toEqual(oracleBounds(new Engine(trace, kernel, link, oracleAlgo.needs), budgets));
+      } finally {
+        SETTLE.early = true;
+      }
+    }
+  }, SLOW);
   it('oracle on a trace with more hot pages than any budget: decided after two periods and one more, same result', () => {
     // 20 epochs of 1 ms, each writing the same 50 hot pages and one page of its own.
     const epochs: TestEpoch[] = Array.from({ length: 20 }, (_, i) => [i * 1000, [...Array.from({ length: 50 }, (_, p) => p), 100 + i]]);
@@ -215,14 +235,14 @@ describe('a budget no pause meets over a whole period is decided then (HOPELESS)
       for (const limit of ['0', '1ms', '10ms']) {
         const link: LinkParams = { ...DEFAULT_LINK, bandwidthBytesPerS: 1e6, withinEpoch };
         const values = resolveParams(oracleAlgo, { 'downtime-limit': limit, 'max-time': '60s' });
-        const before = HOPELESS.decided;
+        const before = SETTLE.hopeless;
         const fast = oracleAlgo.run(new Engine(trace, kernel, link, oracleAlgo.needs), values);
-        expect(HOPELESS.decided - before).toBe(1);
-        HOPELESS.decide = false;
+        expect(SETTLE.hopeless - before).toBe(1);
+        SETTLE.early = false;
         try {
           expect(fast).toEqual(oracleAlgo.run(new Engine(trace, kernel, link, oracleAlgo.needs), values));
         } finally {
-          HOPELESS.decide = true;
+          SETTLE.early = true;
         }
         expect(fast.stopReason).toBe('infeasible');
       }

@@ -21,8 +21,8 @@ import type { ReplayResult } from '../engine/types.js';
 import type { Kernel } from '../kernel/types.js';
 import type { Algorithm } from './types.js';
 
-/** Test hook: decide a budget no pause can meet once a whole period of the trace shows it (oracleBounds); off, the scan runs to the horizon. */
-export const HOPELESS = { decide: true, decided: 0 };
+/** Test hook: settle a budget as soon as it is decided (oracleBounds: none can meet it, or none later can beat its best), counting each way; off, the scan runs to the horizon or the best total. */
+export const SETTLE = { early: true, hopeless: 0, bounded: 0 };
 
 /** Bytes of a page sent while it is still all zeros (QEMU 10's zero-page header + 1 byte, save_zero_page). */
 export const ZERO_PAGE_BYTES = 9;
@@ -195,8 +195,12 @@ export function oracleBounds(e: Engine, given: readonly OracleBudget[]): OracleB
   // the scan ends there with what the full scan would find (nothing), not at the horizon.
   let leaf0 = startCost; // leaf 0's value: never moved to, only the zero pages' first writes add to it
   const periodUs = s.durationUs;
+  // And a budget met already is settled once no later interval can beat its best: C never
+  // falls, and a pause in an interval of maximum C takes (C − final)·u + final·u·rate ≥
+  // C·u − budget·u·(1 − rate) (final ≤ budget), plus the resume, which with the same
+  // margin is at or above the best found.
   const streak = new Array<number>(out.length).fill(0);
-  const hopeless = new Array<boolean>(out.length).fill(false);
+  const settled = new Array<boolean>(out.length).fill(false);
   // The cursor's epoch: its pages' last write moves to the current leaf.
   const applyCurrent = (): void => {
     tree.addMoved(movedAt, k.moveMarks(cursor.pagesOff, cursor.pagesLen, lastAt, countAt, leaf, movedAt), leaf);
@@ -223,18 +227,26 @@ export function oracleBounds(e: Engine, given: readonly OracleBudget[]): OracleB
     const x0 = C - tk / u;
     for (let i = 0; i < out.length; i++) {
       const b = out[i]!;
-      if (b.totalUs <= tk || tk > budgets[i]!.horizonUs || hopeless[i]) continue; // settled, beyond its horizon, or never met
-      if (!b.feasible && HOPELESS.decide && tk >= 2 * periodUs) {
-        const margin = 1 + 1e-6 * Math.abs(C);
-        if (C > leaf0 + margin && C - next / u > b.budgetPages + margin) {
-          if (++streak[i]! >= s.epochs) {
-            hopeless[i] = true;
-            HOPELESS.decided++;
+      if (b.totalUs <= tk || tk > budgets[i]!.horizonUs || settled[i]) continue; // settled, or beyond its horizon
+      const rate = budgets[i]!.rate ?? 1;
+      if (SETTLE.early) {
+        const margin = 1 + 1e-6 * Math.abs(C); // pages
+        if (b.feasible) {
+          if ((C - margin - b.budgetPages * Math.max(0, 1 - rate)) * u + resumeUs >= b.totalUs) {
+            settled[i] = true;
+            SETTLE.bounded++;
             continue;
           }
-        } else streak[i] = 0;
+        } else if (tk >= 2 * periodUs) {
+          if (C > leaf0 + margin && C - next / u > b.budgetPages + margin) {
+            if (++streak[i]! >= s.epochs) {
+              settled[i] = true;
+              SETTLE.hopeless++;
+              continue;
+            }
+          } else streak[i] = 0;
+        }
       }
-      const rate = budgets[i]!.rate ?? 1;
       let tau: number;
       let final: number;
       if (x0 <= 0) {
@@ -252,7 +264,7 @@ export function oracleBounds(e: Engine, given: readonly OracleBudget[]): OracleB
       const total = tau + final * u * rate + resumeUs;
       if (total < b.totalUs) Object.assign(b, { feasible: true, tauUs: tau, finalPages: final, totalUs: total });
     }
-    if (out.every((b, i) => b.totalUs <= next || next > budgets[i]!.horizonUs || hopeless[i])) break;
+    if (out.every((b, i) => b.totalUs <= next || next > budgets[i]!.horizonUs || settled[i])) break;
     if (lag && pending) applyCurrent();
     cursor.step();
     tk = next;
