@@ -5,6 +5,8 @@
 //           the same model in numpy over the same arrays (exported once to raw files), when
 //           python3 has numpy; the results are compared. Peak RSS of the replay with the
 //           default memory budget and with --memory 64MiB (streaming).
+//   long rounds  the same trace at 100 Mbit/s, where every round outlasts the trace ~11
+//           times: the replay with and without the oracle distance (--json, --format qmp).
 //   grid    the 40-cell QEMU grid on traces/xz6.arrow (8 bandwidths × 5 downtime limits,
 //           --set max-time=3600s: 24 cells never converge), `sweep --jobs 2`, wall time ÷
 //           the wall time of one converging replay (`replay traces/xz6.arrow --algo qemu --json`).
