@@ -193,12 +193,15 @@ export function oracleBounds(e: Engine, given: readonly OracleBudget[]): OracleB
   // C − next/u above the budget is tau > next. The margin (a page, and a millionth of C)
   // is far above the doubles' rounding, so the later intervals' own test fails as well:
   // the scan ends there with what the full scan would find (nothing), not at the horizon.
-  let leaf0 = startCost; // leaf 0's value: never moved to, only the zero pages' first writes add to it
+  let leaf0 = startCost; // leaf 0's value: never moved to, only the zero pages' first writes change it
+  const leaf0Falls = zero !== undefined && z > 1;
   const periodUs = s.durationUs;
   // And a budget met already is settled once no later interval can beat its best: C never
   // falls, and a pause in an interval of maximum C takes (C − final)·u + final·u·rate ≥
   // C·u − budget·u·(1 − rate) (final ≤ budget), plus the resume, which with the same
-  // margin is at or above the best found.
+  // margin is at or above the best found. (A zero page costing more than a page, page_size
+  // below ZERO_PAGE_BYTES, makes leaf 0 fall at its first write: then only a C above leaf 0,
+  // whose leaves never fall, counts.) Budgets are ≥ 0 (the callers', checked).
   const streak = new Array<number>(out.length).fill(0);
   const settled = new Array<boolean>(out.length).fill(false);
   // The cursor's epoch: its pages' last write moves to the current leaf.
@@ -232,12 +235,12 @@ export function oracleBounds(e: Engine, given: readonly OracleBudget[]): OracleB
       if (SETTLE.early) {
         const margin = 1 + 1e-6 * Math.abs(C); // pages
         if (b.feasible) {
-          if ((C - margin - b.budgetPages * Math.max(0, 1 - rate)) * u + resumeUs >= b.totalUs) {
+          if ((!leaf0Falls || C > leaf0 + margin) && (C - margin - b.budgetPages * Math.max(0, 1 - rate)) * u + resumeUs >= b.totalUs) {
             settled[i] = true;
             SETTLE.bounded++;
             continue;
           }
-        } else if (tk >= 2 * periodUs) {
+        } else if (tk >= 2 * periodUs && b.budgetPages >= 0) {
           if (C > leaf0 + margin && C - next / u > b.budgetPages + margin) {
             if (++streak[i]! >= s.epochs) {
               settled[i] = true;

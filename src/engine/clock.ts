@@ -249,7 +249,7 @@ export class TraceClock {
    * steps): while each epoch it passes would only be counted for the index (rowsTo, after
    * the first wrap, the engine's hook, nothing on epoch starts) at full speed, with the
    * current epoch landed in full and the clock at its start. Stepping through a pass adds
-   * up to exactly one period then: epoch times are whole µs (below 2⁵³), so each step
+   * up to exactly one period then: epoch times are whole µs (checked below 2⁵³), so each step
    * subtracts a whole number from the time remaining, exactly, and the target it compares
    * with is the same double at every step. The passes skipped end on the same epoch, each
    * of their epochs before the target (under spread its end: it lands in full).
@@ -259,7 +259,7 @@ export class TraceClock {
     const c = this.cursor;
     const period = c.periodUs;
     if (!SKIP.passes || to === undefined || this.onEpoch !== to.hook || this.onEpochStart !== NOTHING || this.rate !== 1) return 0;
-    if (c.pass === 0 || this.traceUs !== c.timeUs || this.landed !== FULL || this.dueUs >= 0 || !Number.isInteger(period) || !Number.isInteger(c.timeUs)) return 0;
+    if (c.pass === 0 || this.traceUs !== c.timeUs || this.landed !== FULL || this.dueUs >= 0 || !Number.isSafeInteger(period) || !Number.isSafeInteger(c.timeUs) || !(target < 2 ** 53)) return 0;
     const base = this.rule === 'spread' ? c.nextUs : c.timeUs;
     let k = Math.floor((target - base) / period);
     while (k > 0 && !(base + k * period < target)) k--;
