@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveParams } from '../src/params/index.js';
 import { algorithms, findAlgorithm } from '../src/algorithms/index.js';
 import { oracleBounds, SETTLE } from '../src/algorithms/oracle.js';
+import type { Algorithm } from '../src/algorithms/types.js';
 import { SCAN } from '../src/algorithms/qemu.js';
 import { SKIP } from '../src/engine/clock.js';
 import { Engine } from '../src/engine/engine.js';
@@ -64,6 +65,30 @@ const paramsArb = fc.record({
   'stop-bytes': fc.constantFrom('0', '1000', '5000'),
 });
 
+/** The values of `given` that are the algorithm's own parameters, resolved (the others left out). */
+const ownValues = (algorithm: Algorithm, given: Record<string, string | number>) =>
+  resolveParams(algorithm, Object.fromEntries(Object.entries(given).filter(([name]) => algorithm.params.some((p) => p.name === name))));
+
+/** f() with a test hook's field set to `value`, and set back after. */
+function withHook<H extends object, K extends keyof H, T>(hook: H, key: K, value: H[K], f: () => T): T {
+  const was = hook[key];
+  hook[key] = value;
+  try {
+    return f();
+  } finally {
+    hook[key] = was;
+  }
+}
+
+/** f()'s result, or the message of the input it refused (the same refusal either way counts as the same result). */
+function orRefused<T>(f: () => T): T | { refused: string } {
+  try {
+    return f();
+  } catch (e) {
+    return { refused: (e as Error).message };
+  }
+}
+
 describe('deferred landing (needs.settles: spread epochs in one go, whole epochs through the index of epoch unions) gives the same results', () => {
   const kernel = createKernel('wasm');
 
@@ -97,8 +122,7 @@ describe('deferred landing (needs.settles: spread epochs in one go, whole epochs
       expect(algorithm.needs?.settles).toBe(true);
       fc.assert(
         fc.property(traceArb, paramsArb, ({ trace, link }, given) => {
-          const own = Object.fromEntries(Object.entries(given).filter(([name]) => algorithm.params.some((p) => p.name === name)));
-          const values = resolveParams(algorithm, own);
+          const values = ownValues(algorithm, given);
           const run = (settles: boolean, indexBytes?: number) => algorithm.run(new Engine(trace, kernel, link, { ...algorithm.needs, settles, indexBytes }), values);
           const full = run(false);
           expect(run(true)).toEqual(full);
@@ -120,19 +144,9 @@ describe('whole passes a clock only counts rows through are skipped (SKIP.passes
       fc.assert(
         // Also traces of at most 80 ms, which a round or a send outlasts more often.
         fc.property(fc.oneof(traceArb, traceArbWith(fc.integer({ min: 1, max: 2000 }))), paramsArb, fc.boolean(), ({ trace, link, streamed }, given, fromBytes) => {
-          const own = Object.fromEntries(Object.entries(given).filter(([name]) => algorithm.params.some((p) => p.name === name)));
-          const values = resolveParams(algorithm, own);
+          const values = ownValues(algorithm, given);
           const t = fromBytes ? streamed() : trace;
-          const run = (passes: boolean) => {
-            SKIP.passes = passes;
-            try {
-              return algorithm.run(new Engine(t, kernel, link, algorithm.needs), values);
-            } catch (e) {
-              return { refused: (e as Error).message };
-            } finally {
-              SKIP.passes = true;
-            }
-          };
+          const run = (passes: boolean) => withHook(SKIP, 'passes', passes, () => orRefused(() => algorithm.run(new Engine(t, kernel, link, algorithm.needs), values)));
           expect(run(true)).toEqual(run(false));
         }),
         { numRuns: 300 },
@@ -149,18 +163,11 @@ describe('whole passes a clock only counts rows through are skipped (SKIP.passes
     for (const id of ['precopy', 'qemu']) {
       const algorithm = findAlgorithm(id)!;
       const given = { 'max-time': '3s', 'downtime-limit': '0.1ms', 'max-iters': '40', 'stop-bytes': '0' };
-      const values = resolveParams(algorithm, Object.fromEntries(Object.entries(given).filter(([name]) => algorithm.params.some((p) => p.name === name))));
+      const values = ownValues(algorithm, given);
       for (const withinEpoch of ['start', 'spread', 'whole'] as const) {
         for (let i = 0; i < 40; i++) {
           const link: LinkParams = { ...DEFAULT_LINK, bandwidthBytesPerS: 2e5 + i * 7919, startS: (i * 1370) / 1e6, withinEpoch };
-          const run = (passes: boolean) => {
-            SKIP.passes = passes;
-            try {
-              return algorithm.run(new Engine(trace, kernel, link, algorithm.needs), values);
-            } finally {
-              SKIP.passes = true;
-            }
-          };
+          const run = (passes: boolean) => withHook(SKIP, 'passes', passes, () => algorithm.run(new Engine(trace, kernel, link, algorithm.needs), values));
           expect(run(true), `${id} ${withinEpoch} ${link.bandwidthBytesPerS}`).toEqual(run(false));
         }
       }
@@ -180,14 +187,7 @@ describe('whole passes a clock only counts rows through are skipped (SKIP.passes
         for (const withinEpoch of ['start', 'spread', 'whole'] as const) {
           for (const bandwidth of [3e5, 3e6]) {
             const link: LinkParams = { ...DEFAULT_LINK, bandwidthBytesPerS: bandwidth, withinEpoch, startS: period / 3e6 };
-            const run = (passes: boolean) => {
-              SKIP.passes = passes;
-              try {
-                return algorithm.run(new Engine(trace, kernel, link, algorithm.needs), values);
-              } finally {
-                SKIP.passes = true;
-              }
-            };
+            const run = (passes: boolean) => withHook(SKIP, 'passes', passes, () => algorithm.run(new Engine(trace, kernel, link, algorithm.needs), values));
             const fast = run(true);
             if ((fast.throttleSteps ?? 0) > 0) throttled++;
             expect(fast, `${period} ${hot} ${withinEpoch} ${bandwidth}`).toEqual(run(false));
@@ -203,7 +203,7 @@ describe('whole passes a clock only counts rows through are skipped (SKIP.passes
     for (const id of ['precopy', 'qemu', 'auto-converge']) {
       const algorithm = findAlgorithm(id)!;
       const given: Record<string, string> = { 'max-time': '2s', 'downtime-limit': '0.1ms', 'max-iters': '30', 'stop-bytes': '0', 'iterate-time': '1ms', 'dirty-sync-period': '0' };
-      const values = resolveParams(algorithm, Object.fromEntries(Object.entries(given).filter(([name]) => algorithm.params.some((p) => p.name === name))));
+      const values = ownValues(algorithm, given);
       for (const E of [1, 2, 3, 7]) {
         for (const mem of [1, 5, 21, 64]) {
           for (const tail of [0, 1, 500]) {
@@ -213,16 +213,7 @@ describe('whole passes a clock only counts rows through are skipped (SKIP.passes
               for (const startS of [0, 0.0005, 0.001]) {
                 if (startS * 1e6 >= 1000 * E + tail) continue;
                 const link: LinkParams = { ...DEFAULT_LINK, bandwidthBytesPerS: 1e6, withinEpoch, startS };
-                const run = (passes: boolean) => {
-                  SKIP.passes = passes;
-                  try {
-                    return algorithm.run(new Engine(trace, kernel, link, algorithm.needs), values);
-                  } catch (e) {
-                    return { refused: (e as Error).message };
-                  } finally {
-                    SKIP.passes = true;
-                  }
-                };
+                const run = (passes: boolean) => withHook(SKIP, 'passes', passes, () => orRefused(() => algorithm.run(new Engine(trace, kernel, link, algorithm.needs), values)));
                 expect(run(true), `${id} ${E} ${mem} ${tail} ${withinEpoch} ${startS}`).toEqual(run(false));
                 cases++;
               }
@@ -252,16 +243,7 @@ describe('a budget is settled once it is decided (SETTLE: none can meet it after
         fc.array(fc.double({ min: 0, max: 45, noNaN: true }), { minLength: 1, maxLength: 4 }),
         ({ trace, link }, limit, maxTime, pages) => {
           const values = resolveParams(oracleAlgo, { 'downtime-limit': limit, 'max-time': maxTime });
-          const run = <T>(decide: boolean, f: () => T) => {
-            SETTLE.early = decide;
-            try {
-              return f();
-            } catch (e) {
-              return { refused: (e as Error).message };
-            } finally {
-              SETTLE.early = true;
-            }
-          };
+          const run = <T>(early: boolean, f: () => T) => withHook(SETTLE, 'early', early, () => orRefused(f));
           const alone = () => oracleAlgo.run(new Engine(trace, kernel, link, oracleAlgo.needs), values);
           expect(run(true, alone)).toEqual(run(false, alone));
           const budgets = pages.map((p, i) => ({ pages: p, rate: i % 2 ? 0.5 : 1, horizonUs: 1e6 * (i + 1) }));
@@ -287,12 +269,7 @@ describe('a budget is settled once it is decided (SETTLE: none can meet it after
       const fast = oracleBounds(new Engine(trace, kernel, link, oracleAlgo.needs), budgets);
       expect(fast.map((b) => b.feasible)).toEqual([false, true, true, true, true]);
       expect(SETTLE.bounded - before).toBe(4);
-      SETTLE.early = false;
-      try {
-        expect(fast).toEqual(oracleBounds(new Engine(trace, kernel, link, oracleAlgo.needs), budgets));
-      } finally {
-        SETTLE.early = true;
-      }
+      expect(fast).toEqual(withHook(SETTLE, 'early', false, () => oracleBounds(new Engine(trace, kernel, link, oracleAlgo.needs), budgets)));
     }
   }, SLOW);
   it('oracle on a trace with more hot pages than any budget: decided after two periods and one more, same result', () => {
@@ -306,12 +283,7 @@ describe('a budget is settled once it is decided (SETTLE: none can meet it after
         const before = SETTLE.hopeless;
         const fast = oracleAlgo.run(new Engine(trace, kernel, link, oracleAlgo.needs), values);
         expect(SETTLE.hopeless - before).toBe(1);
-        SETTLE.early = false;
-        try {
-          expect(fast).toEqual(oracleAlgo.run(new Engine(trace, kernel, link, oracleAlgo.needs), values));
-        } finally {
-          SETTLE.early = true;
-        }
+        expect(fast).toEqual(withHook(SETTLE, 'early', false, () => oracleAlgo.run(new Engine(trace, kernel, link, oracleAlgo.needs), values)));
         expect(fast.stopReason).toBe('infeasible');
       }
     }
@@ -325,16 +297,8 @@ describe("QEMU's scan owes a send's clears until SEND is read (SCAN.owe): the sa
     it(`${id}, on random wrapping traces, with and without data_pages`, () => {
       fc.assert(
         fc.property(traceArb, paramsArb, ({ trace, link }, given) => {
-          const own = Object.fromEntries(Object.entries(given).filter(([name]) => algorithm.params.some((p) => p.name === name)));
-          const values = resolveParams(algorithm, own);
-          const run = (owe: boolean) => {
-            SCAN.owe = owe;
-            try {
-              return algorithm.run(new Engine(trace, kernel, link, algorithm.needs), values);
-            } finally {
-              SCAN.owe = true;
-            }
-          };
+          const values = ownValues(algorithm, given);
+          const run = (owe: boolean) => withHook(SCAN, 'owe', owe, () => algorithm.run(new Engine(trace, kernel, link, algorithm.needs), values));
           expect(run(true)).toEqual(run(false));
         }),
         { numRuns: 200 },
@@ -356,16 +320,10 @@ describe('rows grouped once for their visits after the first wrap, and their bin
     it(`${algorithm.id}: without them, with them, again with the rows kept by the trace, and with room for a few`, () => {
       fc.assert(
         fc.property(traceArb, paramsArb, ({ trace, link }, given) => {
-          const own = Object.fromEntries(Object.entries(given).filter(([name]) => algorithm.params.some((p) => p.name === name)));
-          const values = resolveParams(algorithm, own);
+          const values = ownValues(algorithm, given);
           const spread: LinkParams = { ...link, withinEpoch: 'spread' };
-          const run = (groupSlices: boolean, rowGroupBytes?: number) => {
-            try {
-              return algorithm.run(new Engine(trace, kernel, spread, { ...algorithm.needs, groupSlices, rowGroupBytes }), values);
-            } catch (e) {
-              return { refused: (e as Error).message }; // a trace far too short for the link: refused the same way
-            }
-          };
+          // A trace far too short for the link is refused the same way.
+          const run = (groupSlices: boolean, rowGroupBytes?: number) => orRefused(() => algorithm.run(new Engine(trace, kernel, spread, { ...algorithm.needs, groupSlices, rowGroupBytes }), values));
           const plain = run(false);
           expect(run(true)).toEqual(plain); // grouped now, and kept by the trace
           expect(run(true)).toEqual(plain); // copied from what the trace kept
